@@ -1,0 +1,31 @@
+"""The project's one error type for bad input.
+
+Every problem a user can fix (a bad file, an unknown id, a wrong parameter) is raised as
+``StudyError`` with a message naming *where* (file, key or field), *what* is wrong and
+*how* to fix it. The CLI turns it into exit code 2 with no traceback; anything else is a
+bug (exit code 1).
+"""
+
+from __future__ import annotations
+
+
+class StudyError(Exception):
+    """Bad input the user can fix. ``str(err)`` is the full, user-facing message."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None):
+        self.where = where
+        self.fix = fix
+        parts = [f"{where}: {message}" if where else message]
+        if fix:
+            parts.append(f"Fix: {fix}")
+        super().__init__("\n".join(parts))
+
+
+class DataError(StudyError):
+    """A dataset, mirror file or catalog entry is missing, malformed or stale."""
+
+
+class SpecError(StudyError):
+    """A study file is malformed or asks for something that does not exist."""

@@ -1,0 +1,121 @@
+"""The dataset catalog: what each dataset id means, where its raw file is, and its lag.
+
+``datasets/catalog.toml`` (tracked) declares the public datasets; ``datasets/custom.toml``
+holds the user's own series added with ``study data import``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import paths
+from engine.errors import DataError
+from engine.sources import READERS
+
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly")
+REQUIRED = ("source", "file", "frequency", "units", "description", "lag_days", "columns")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dataset: ``columns[0]`` is the default column a bare id refers to."""
+
+    id: str
+    source: str
+    file: str
+    frequency: str
+    units: str
+    description: str
+    lag_days: int
+    columns: tuple[str, ...]
+    url: str = ""
+    date_col: str | None = None
+    value_col: str | None = None
+    date_format: str | None = None
+
+    @property
+    def default_column(self) -> str:
+        return self.columns[0]
+
+
+def _entry(id_: str, raw: dict, where: str) -> Entry:
+    missing = [k for k in REQUIRED if k not in raw]
+    if missing:
+        raise DataError(f"dataset '{id_}' lacks {missing}", where=where,
+                        fix=f"every entry needs {list(REQUIRED)}")
+    if raw["source"] not in READERS and raw["source"] != "csv":
+        raise DataError(f"dataset '{id_}': unknown source '{raw['source']}'", where=where,
+                        fix=f"use one of {sorted([*READERS, 'csv'])}")
+    if raw["frequency"] not in FREQUENCIES:
+        raise DataError(f"dataset '{id_}': frequency '{raw['frequency']}' not allowed",
+                        where=where, fix=f"use one of {list(FREQUENCIES)}")
+    lag = raw["lag_days"]
+    if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
+        raise DataError(f"dataset '{id_}': lag_days must be an integer >= 0, got {lag!r}",
+                        where=where, fix="set lag_days to the days from period end to publication")
+    cols = tuple(c.strip() for c in str(raw["columns"]).split(",") if c.strip())
+    return Entry(
+        id=id_, source=raw["source"], file=str(raw["file"]), frequency=raw["frequency"],
+        units=str(raw["units"]), description=str(raw["description"]), lag_days=lag,
+        columns=cols, url=str(raw.get("url", "")), date_col=raw.get("date_col"),
+        value_col=raw.get("value_col"), date_format=raw.get("date_format"),
+    )
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"malformed TOML: {exc}", where=str(path),
+                        fix="fix the syntax at the line shown") from None
+
+
+class Catalog:
+    """All known datasets, public and custom, by id."""
+
+    def __init__(self, entries: dict[str, Entry], root: Path):
+        self.entries = entries
+        self.root = root
+
+    @classmethod
+    def load(cls, datasets_dir: Path | None = None) -> Catalog:
+        folder = datasets_dir or paths.datasets_dir()
+        main = folder / "catalog.toml"
+        if not main.is_file():
+            raise DataError("catalog not found", where=str(main),
+                            fix="run from the project folder or set STUDY_HOME")
+        entries: dict[str, Entry] = {}
+        for path in [main, folder / "custom.toml"]:
+            if not path.is_file():
+                continue
+            table = _read_toml(path).get("datasets", {})
+            for id_, raw in table.items():
+                entries[id_] = _entry(id_, raw, str(path))
+        return cls(entries, folder)
+
+    def __contains__(self, id_: str) -> bool:
+        return id_ in self.entries
+
+    def __iter__(self):
+        return iter(self.entries.values())
+
+    def get(self, id_: str) -> Entry:
+        if id_ in self.entries:
+            return self.entries[id_]
+        close = difflib.get_close_matches(id_, list(self.entries), n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "see `study data list`"
+        raise DataError(f"unknown dataset id '{id_}'", where="datasets/catalog.toml",
+                        fix=hint)
+
+    def parquet_path(self, id_: str) -> Path:
+        return self.root / f"{id_}.parquet"
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``"shiller.sp500:earnings"`` -> ``("shiller.sp500", "earnings")``; bare id -> column None."""
+    id_, _, col = ref.partition(":")
+    return id_, (col or None)

@@ -1,0 +1,99 @@
+"""User-facing dataset operations behind ``study data``: build many, list, show, import."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from engine import datasets
+from engine.catalog import FREQUENCIES, Catalog, Entry
+from engine.errors import DataError
+
+CUSTOM_ID = re.compile(r"^custom\.[A-Za-z0-9_\-]+$")
+
+
+def build(
+    catalog: Catalog, ids: Iterable[str] | None, mirror: Path | None, force: bool = False,
+    on_done=None,
+) -> list[datasets.BuildOutcome]:
+    """Build the given ids (all when empty); every id is validated before anything is written."""
+    wanted = list(ids or [])
+    entries = [catalog.get(i) for i in wanted] if wanted else list(catalog)
+    outcomes = []
+    for entry in entries:
+        outcomes.append(datasets.build_one(catalog, entry, mirror, force=force))
+        if on_done:
+            on_done(outcomes[-1])
+    return outcomes
+
+
+def coverage(catalog: Catalog) -> pd.DataFrame:
+    """One row per catalog entry with what is built: first/last date, rows, lag, source."""
+    rows = []
+    for e in catalog:
+        meta = datasets.read_meta(catalog.parquet_path(e.id))
+        rows.append({
+            "id": e.id, "frequency": e.frequency,
+            "first": meta.first if meta else None, "last": meta.last if meta else None,
+            "rows": meta.rows if meta else None, "source": e.source, "lag_days": e.lag_days,
+            "built": meta is not None, "description": e.description,
+        })
+    return pd.DataFrame(rows)
+
+
+def import_csv(
+    catalog: Catalog, file: Path, id_: str, date_col: str, value_col: str, freq: str,
+    lag: int, units: str = "", description: str = "", date_format: str | None = None,
+) -> datasets.BuildOutcome:
+    """Register a user's CSV as ``custom.NAME`` in datasets/custom.toml and build it.
+
+    The file is validated (columns, dates, numbers) *before* the catalog is touched.
+    """
+    if not CUSTOM_ID.match(id_):
+        raise DataError(f"id '{id_}' not allowed", where="--id",
+                        fix="use custom.NAME with letters, digits, _ or -")
+    if freq not in FREQUENCIES:
+        raise DataError(f"frequency '{freq}' not allowed", where="--freq",
+                        fix=f"use one of {list(FREQUENCIES)}")
+    if lag < 0:
+        raise DataError(f"lag {lag} is negative", where="--lag",
+                        fix="days from period end to publication, >= 0")
+    file = Path(file).expanduser().resolve()
+    entry = Entry(id=id_, source="csv", file=str(file), frequency=freq, units=units or "unknown",
+                  description=description or f"user series from {file.name}", lag_days=lag,
+                  columns=("value",), date_col=date_col, value_col=value_col,
+                  date_format=date_format)
+    datasets.read_raw(entry, file)  # validate first: nothing is written for a bad file
+    custom = catalog.root / "custom.toml"
+    existing = tomllib.loads(custom.read_text()) if custom.is_file() else {}
+    table = existing.get("datasets", {})
+    table[id_] = {
+        "source": "csv", "file": str(file), "frequency": freq, "units": entry.units,
+        "description": entry.description, "lag_days": lag, "columns": "value",
+        "date_col": date_col, "value_col": value_col,
+        **({"date_format": date_format} if date_format else {}),
+    }
+    _write_custom(custom, table)
+    catalog.entries[id_] = entry
+    return datasets.build_one(catalog, entry, None, force=True)
+
+
+def _write_custom(path: Path, table: dict) -> None:
+    lines = ["# User datasets added with `study data import` (safe to edit).", ""]
+    for id_, raw in sorted(table.items()):
+        lines.append(f'[datasets."{id_}"]')
+        for key, value in raw.items():
+            lines.append(f"{key} = {value}" if isinstance(value, int) else
+                         f'{key} = "{_escape(str(value))}"')
+        lines.append("")
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines))
+    tmp.replace(path)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

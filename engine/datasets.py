@@ -1,0 +1,222 @@
+"""Build, load and describe the Parquet datasets declared in the catalog.
+
+Builds are atomic (temporary file, then ``os.replace``) so a failure never leaves a
+half-written dataset, and incremental: an entry is rebuilt only when its raw file's hash or
+its catalog entry changed. Each Parquet file carries its provenance in the schema metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine.catalog import Catalog, Entry
+from engine.errors import DataError
+from engine.sources import READERS
+from engine.sources.csvfile import read_table, tidy
+
+META_KEY = b"rally_study"
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    id: str
+    source_file: str
+    source_sha256: str
+    entry_sha256: str
+    content_sha256: str
+    rows: int
+    first: str
+    last: str
+    built_at: str
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def entry_sha256(entry: Entry) -> str:
+    return hashlib.sha256(json.dumps(asdict(entry), sort_keys=True).encode()).hexdigest()
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """Content hash of a tidy frame: dates, column names and values (NaN-stable)."""
+    digest = hashlib.sha256()
+    digest.update(frame.index.asi8.tobytes())
+    for col in frame.columns:
+        digest.update(str(col).encode())
+        digest.update(np.ascontiguousarray(frame[col].to_numpy(np.float64)).tobytes())
+    return digest.hexdigest()
+
+
+def read_raw(entry: Entry, path: Path) -> pd.DataFrame:
+    """Read a raw file with the entry's source reader and check its declared columns exist."""
+    if entry.source == "csv":
+        table = read_table(path)
+        frame = tidy(path, table, entry.date_col or "date",
+                     {entry.value_col or "value": entry.default_column}, entry.date_format)
+    else:
+        frame = READERS[entry.source](path)
+    missing = [c for c in entry.columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"dataset '{entry.id}': columns {missing} not produced by the "
+                        f"'{entry.source}' reader (has {list(frame.columns)})",
+                        where=str(path), fix="fix `columns` in the catalog entry")
+    return frame[list(entry.columns)].astype(np.float64)
+
+
+def raw_path(entry: Entry, mirror: Path | None, download_dir: Path) -> Path:
+    """Locate (or fetch, when no mirror is given) the raw file behind an entry."""
+    if entry.source == "csv" or Path(entry.file).is_absolute():
+        return Path(entry.file)
+    if mirror is not None:
+        if not mirror.is_dir():
+            raise DataError("mirror directory does not exist", where=str(mirror),
+                            fix="pass --mirror DIR (or set STUDY_DATA_MIRROR) to the data mirror")
+        path = mirror / entry.file
+        if not path.is_file():
+            raise DataError(f"dataset '{entry.id}': mirror file missing", where=str(path),
+                            fix="restore the file in the mirror or fix `file` in the catalog")
+        return path
+    return download(entry, download_dir / entry.file)
+
+
+def download(entry: Entry, dest: Path) -> Path:
+    """Fetch an entry's public file when no mirror is given (FRED CSV, raw GitHub CSV, yfinance)."""
+    if entry.url.startswith("yahoo:"):
+        return _download_yahoo(entry, dest)
+    if not entry.url.startswith("http"):
+        raise DataError(f"dataset '{entry.id}' has no public download address",
+                        where="datasets/catalog.toml",
+                        fix="build it from a mirror: study data build --mirror DIR")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    try:
+        with urllib.request.urlopen(entry.url, timeout=30) as resp, tmp.open("wb") as fh:
+            fh.write(resp.read())
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"dataset '{entry.id}': download from {entry.url} failed ({exc})",
+                        where=entry.id,
+                        fix="you seem to be offline: pass --mirror DIR or set STUDY_DATA_MIRROR "
+                        "to an offline copy of the data") from None
+    os.replace(tmp, dest)
+    return dest
+
+
+def _download_yahoo(entry: Entry, dest: Path) -> Path:
+    try:
+        import yfinance  # noqa: PLC0415 - optional extra
+    except ImportError:
+        raise DataError(f"dataset '{entry.id}' downloads from Yahoo, which needs yfinance",
+                        where=entry.id,
+                        fix="pip install 'rally-study[online]', or build from a mirror "
+                        "with --mirror DIR") from None
+    ticker = entry.url.split(":", 1)[1]
+    try:
+        data = yfinance.download(ticker, start="1990-01-01", progress=False, auto_adjust=False)
+    except Exception as exc:  # network libraries raise many types
+        raise DataError(f"dataset '{entry.id}': Yahoo download failed ({exc})", where=entry.id,
+                        fix="check the connection or use --mirror DIR") from None
+    if data is None or len(data) == 0:
+        raise DataError(f"dataset '{entry.id}': Yahoo returned no rows", where=entry.id,
+                        fix="check the connection or use --mirror DIR")
+    close = data["Close"].squeeze()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({"Date": close.index.strftime("%Y-%m-%d"), ticker: close.to_numpy()})
+    frame.to_csv(dest, index=False)
+    return dest
+
+
+def write_parquet_atomic(frame: pd.DataFrame, meta: DatasetMeta, dest: Path) -> None:
+    """Write to a temporary file beside ``dest`` and rename: readers see old or new, never half."""
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(asdict(meta)).encode()}
+    )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_meta(path: Path) -> DatasetMeta | None:
+    if not path.is_file():
+        return None
+    try:
+        raw = pq.read_schema(path).metadata or {}
+        return DatasetMeta(**json.loads(raw[META_KEY]))
+    except (KeyError, ValueError, TypeError, pa.ArrowInvalid):
+        return None
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    id: str
+    status: str  # "built" | "up to date"
+    meta: DatasetMeta
+
+
+def build_one(catalog: Catalog, entry: Entry, mirror: Path | None, force: bool = False) -> BuildOutcome:
+    src = raw_path(entry, mirror, catalog.root / ".download")
+    src_hash = file_sha256(src)
+    ent_hash = entry_sha256(entry)
+    dest = catalog.parquet_path(entry.id)
+    old = read_meta(dest)
+    if (not force and old is not None and old.source_sha256 == src_hash
+            and old.entry_sha256 == ent_hash):
+        return BuildOutcome(entry.id, "up to date", old)
+    frame = read_raw(entry, src)
+    valid = frame.dropna(how="all")
+    meta = DatasetMeta(
+        id=entry.id, source_file=str(src), source_sha256=src_hash, entry_sha256=ent_hash,
+        content_sha256=frame_sha256(frame), rows=int(len(valid)),
+        first=str(valid.index[0].date()), last=str(valid.index[-1].date()),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_parquet_atomic(frame, meta, dest)
+    return BuildOutcome(entry.id, "built", meta)
+
+
+def load(catalog: Catalog, id_: str, mirror: Path | None = None) -> tuple[pd.DataFrame, DatasetMeta]:
+    """Load a built dataset; with a mirror, refuse one whose raw file changed since the build."""
+    entry = catalog.get(id_)
+    path = catalog.parquet_path(id_)
+    meta = read_meta(path)
+    if meta is None:
+        raise DataError(f"dataset '{id_}' is not built", where=str(path),
+                        fix=f"run: study data build {id_} --mirror DIR (or set STUDY_DATA_MIRROR)")
+    if mirror is not None and entry.source != "csv":
+        src = mirror / entry.file
+        if src.is_file() and file_sha256(src) != meta.source_sha256:
+            raise DataError(
+                f"dataset '{id_}' is stale: its mirror file changed since the last build "
+                f"({meta.built_at})", where=str(src),
+                fix=f"rebuild it: study data build {id_}")
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"dataset '{id_}' cannot be read ({exc})", where=str(path),
+                        fix=f"rebuild it: study data build {id_} --force") from None
+    frame.index = pd.DatetimeIndex(frame.index, name="date")
+    return frame, meta

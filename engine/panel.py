@@ -1,0 +1,133 @@
+"""Point-in-time alignment: every series seen as it was known on each target trading day.
+
+An observation dated at its period (e.g. CPI for 2024-03 dated 2024-03-01) becomes visible
+only on its *availability date* = end of the period + the catalog's publication lag. The panel
+is an as-of join of each dataset onto the target's trading days on that availability date.
+Alignment lives here and nowhere else, so no signal can see a value before it was published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine import datasets
+from engine.catalog import Catalog, Entry, split_ref
+from engine.errors import DataError
+
+ALIASES = ("@target", "@benchmark")
+
+
+def period_end(dates: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
+    """Last day of the period each date stands for (daily and weekly dates are the period end)."""
+    if frequency == "monthly":
+        return dates + pd.offsets.MonthEnd(0)
+    if frequency == "quarterly":
+        return dates + pd.offsets.QuarterEnd(0)
+    return dates
+
+
+def availability(dates: pd.DatetimeIndex, entry: Entry) -> pd.DatetimeIndex:
+    """Date from which each observation was public: period end + ``lag_days``."""
+    return period_end(pd.DatetimeIndex(dates), entry.frequency) + pd.Timedelta(days=entry.lag_days)
+
+
+def asof_positions(avail: pd.DatetimeIndex, index: pd.DatetimeIndex) -> np.ndarray:
+    """For each day in ``index``, the position of the last observation available by then (-1: none)."""
+    return np.searchsorted(avail.asi8, index.asi8, side="right") - 1
+
+
+class Panel:
+    """The datasets a study reads, aligned on the target's trading days."""
+
+    def __init__(
+        self,
+        index: pd.DatetimeIndex,
+        frames: dict[str, pd.DataFrame],
+        entries: dict[str, Entry],
+        target: str,
+        benchmark: str | None = None,
+    ):
+        self.index = pd.DatetimeIndex(index, name="date")
+        self.frames = frames
+        self.entries = entries
+        self.target = target
+        self.benchmark = benchmark
+        self._daily_cache: dict[str, np.ndarray] = {}
+
+    def resolve(self, ref: str) -> tuple[str, str]:
+        """Map a reference (``id``, ``id:column``, ``@target``, ``@benchmark``) to (id, column)."""
+        if ref == "@target":
+            ref = self.target
+        elif ref == "@benchmark":
+            if self.benchmark is None:
+                raise DataError("'@benchmark' used but the study has no benchmark",
+                                where="study", fix="set [study] benchmark = \"index.GSPC\"")
+            ref = self.benchmark
+        id_, col = split_ref(ref)
+        if id_ not in self.frames:
+            raise DataError(f"dataset '{id_}' was not loaded into the panel", where=ref,
+                            fix="declare it in the study or check the signal's series")
+        frame = self.frames[id_]
+        col = col or self.entries[id_].default_column
+        if col not in frame.columns:
+            raise DataError(f"dataset '{id_}' has no column '{col}'", where=ref,
+                            fix=f"use one of {list(frame.columns)}")
+        return id_, col
+
+    def native(self, ref: str) -> pd.Series:
+        """Observations at their native frequency, indexed by period date, missing dropped."""
+        id_, col = self.resolve(ref)
+        return self.frames[id_][col].dropna()
+
+    def align(self, values: pd.Series | pd.DataFrame, ref: str) -> np.ndarray:
+        """As-of align values indexed by ``ref``'s period dates onto the trading days."""
+        id_, _ = self.resolve(ref)
+        avail = availability(pd.DatetimeIndex(values.index), self.entries[id_])
+        pos = asof_positions(avail, self.index)
+        arr = np.asarray(values.to_numpy(), dtype=np.float64)
+        out = arr[np.clip(pos, 0, None)] if len(arr) else np.full((len(pos), *arr.shape[1:]), np.nan)
+        out = np.array(out, dtype=np.float64, copy=True)
+        out[pos < 0] = np.nan
+        return out
+
+    def daily(self, ref: str) -> np.ndarray:
+        """The last published value on each trading day (NaN before the first one)."""
+        key = "%s:%s" % self.resolve(ref)
+        if key not in self._daily_cache:
+            self._daily_cache[key] = self.align(self.native(ref), ref)
+        return self._daily_cache[key]
+
+    def close(self, ref: str = "@target") -> np.ndarray:
+        """Prices on the trading days, NaN where the series did not trade that exact day."""
+        id_, col = self.resolve(ref)
+        return self.frames[id_][col].reindex(self.index).to_numpy(np.float64)
+
+
+def load_panel(
+    catalog: Catalog,
+    refs: Iterable[str],
+    target: str,
+    benchmark: str | None = None,
+    mirror: Path | None = None,
+) -> tuple[Panel, dict[str, datasets.DatasetMeta]]:
+    """Load the target, benchmark and every referenced dataset; index on the target's trading days."""
+    ids = {target, *([benchmark] if benchmark else [])}
+    for ref in refs:
+        if ref in ALIASES:
+            continue
+        ids.add(split_ref(ref)[0])
+    frames: dict[str, pd.DataFrame] = {}
+    metas: dict[str, datasets.DatasetMeta] = {}
+    for id_ in sorted(ids):
+        frames[id_], metas[id_] = datasets.load(catalog, id_, mirror)
+    tcol = catalog.get(target).default_column
+    index = frames[target].index[frames[target][tcol].notna().to_numpy()]
+    if len(index) < 2:
+        raise DataError(f"target '{target}' has fewer than 2 prices", where=target,
+                        fix="choose a target with daily price history")
+    entries = {id_: catalog.get(id_) for id_ in frames}
+    return Panel(index, frames, entries, target, benchmark), metas

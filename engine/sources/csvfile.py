@@ -1,0 +1,120 @@
+"""Strict CSV reading shared by every source: columns, dates and numbers checked, never guessed.
+
+Why strict: a silently mis-parsed date or a blank read as zero produces wrong numbers that
+look plausible. Every problem is reported with the file, the column and the first bad row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import DataError
+
+MISSING_TOKENS = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
+
+
+def read_table(path: Path, expected: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a CSV as strings, checking it exists, is not empty and has the expected columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            "file not found",
+            where=str(path),
+            fix="check the mirror directory (--mirror or STUDY_DATA_MIRROR) and the catalog's "
+            "`file` entry",
+        )
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataError("file is empty", where=str(path),
+                        fix="re-download or restore the file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"not a readable CSV ({exc})", where=str(path),
+                        fix="check the file is comma-separated text") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if expected is not None and list(frame.columns) != list(expected):
+        raise DataError(
+            f"wrong columns {list(frame.columns)}; expected {list(expected)}",
+            where=str(path),
+            fix="use the file as published by the source, or import it with "
+            "`study data import` naming the date and value columns",
+        )
+    if frame.empty:
+        raise DataError("file has a header but no rows", where=str(path),
+                        fix="re-download or restore the file")
+    return frame
+
+
+def parse_dates(values: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.DatetimeIndex:
+    """Parse dates strictly; report the first unparsable value with its row number."""
+    text = values.astype(str).str.strip()
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"column '{column}' row {row + 2}: cannot parse date {text.iloc[row]!r}",
+            where=str(path),
+            fix=f"dates must look like {'YYYY-MM-DD' if fmt is None else fmt}",
+        )
+    index = pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+    if index.has_duplicates:
+        dup = index[index.duplicated()][0]
+        raise DataError(
+            f"column '{column}': duplicate date {dup.date()}",
+            where=str(path),
+            fix="each date must appear once; remove the repeated row",
+        )
+    if not index.is_monotonic_increasing:
+        pos = int(np.flatnonzero(np.diff(index.asi8) < 0)[0])
+        raise DataError(
+            f"column '{column}': dates not sorted ({index[pos].date()} comes before "
+            f"{index[pos + 1].date()} at row {pos + 3})",
+            where=str(path),
+            fix="sort the file by date, oldest first",
+        )
+    return index
+
+
+def parse_numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
+    """Parse floats; blanks and FRED's '.' are missing (NaN), anything else non-numeric is an error."""
+    text = values.astype(str).str.strip()
+    missing = text.isin(MISSING_TOKENS).to_numpy()
+    numbers = pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(numbers) & ~missing
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"column '{column}' row {row + 2}: non-numeric value {text.iloc[row]!r}",
+            where=str(path),
+            fix="values must be numbers; leave a cell empty for a missing value",
+        )
+    return numbers
+
+
+def tidy(
+    path: Path,
+    frame: pd.DataFrame,
+    date_col: str,
+    columns: dict[str, str],
+    date_format: str | None = None,
+) -> pd.DataFrame:
+    """Turn a string frame into the tidy form: DatetimeIndex ``date`` and named float columns."""
+    for raw in [date_col, *columns]:
+        if raw not in frame.columns:
+            raise DataError(
+                f"missing column '{raw}' (has {list(frame.columns)})",
+                where=str(path),
+                fix="name the right column (e.g. --date-col/--value-col) or fix the header",
+            )
+    index = parse_dates(frame[date_col], path, date_col, date_format)
+    data = {name: parse_numbers(frame[raw], path, raw) for raw, name in columns.items()}
+    out = pd.DataFrame(data, index=index)
+    if out.notna().sum().sum() == 0:
+        raise DataError("file has no numeric values at all", where=str(path),
+                        fix="check the value column")
+    return out

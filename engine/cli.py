@@ -153,6 +153,174 @@ def data_import(
     console.print(f"[green]imported {id_}[/]: {m.rows} rows {m.first} .. {m.last}")
 
 
+# ----------------------------------------------------------------------------- study commands
+@app.command("list")
+@guarded
+def list_studies() -> None:
+    """List the studies in studies/ with their question and signal count."""
+    from engine import paths
+    from engine.spec import load_study, variant_count
+
+    table = Table(title="studies")
+    for col in ["name", "title", "target", "signals", "variants"]:
+        table.add_column(col)
+    for file in sorted(paths.studies_dir().glob("*.toml")):
+        try:
+            st = load_study(file)
+        except StudyError as exc:
+            table.add_row(file.stem, f"[red]invalid: {str(exc).splitlines()[0]}", "", "", "")
+            continue
+        table.add_row(st.name, st.title, st.target + (f" vs {st.benchmark}" if st.benchmark
+                      else ""), str(len(st.signals)), str(sum(variant_count(st.signals).values())))
+    console.print(table)
+
+
+@app.command("show")
+@guarded
+def show(
+    name: Annotated[str, typer.Argument(help="Study name (studies/NAME.toml) or path.")],
+) -> None:
+    """Show a study: question, target, horizons, episodes and each signal with its family doc."""
+    from engine.signals import get_family
+    from engine.spec import load_study, variant_count
+
+    st = load_study(name)
+    counts = variant_count(st.signals)
+    console.print(f"[bold]{st.title}[/]\n{st.question}\n", highlight=False)
+    console.print(f"target {st.target}" + (f" minus {st.benchmark}" if st.benchmark else "")
+                  + f" · horizons {', '.join(f'{h.label} ({h.days}d)' for h in st.horizons)}"
+                  + f" · mode {st.mode} · start {st.start or 'first data'}", highlight=False)
+    for ep in st.episodes:
+        console.print(f"episode {ep.name}: {ep.start} .. {ep.end}", highlight=False)
+    table = Table(title="signals")
+    for col in ["name", "definition", "variants", "about"]:
+        table.add_column(col, overflow="fold")
+    for s in st.signals:
+        if s.family:
+            doc = (get_family(s.family).doc or "").strip().splitlines()
+            params = ", ".join(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in s.params)
+            table.add_row(s.name, f"{s.family}({params})", str(counts[s.name]),
+                          s.description or (doc[0] if doc else ""))
+        else:
+            table.add_row(s.name, f"{s.combinator}({', '.join(s.inputs)})",
+                          str(counts[s.name]), s.description)
+    console.print(table)
+
+
+@app.command("validate")
+@guarded
+def validate(
+    name: Annotated[str, typer.Argument(help="Study name or path to a .toml file.")],
+) -> None:
+    """Check a study file (keys, families, parameters, dataset ids) without running it."""
+    from engine.catalog import Catalog
+    from engine.spec import load_study, variant_count
+
+    st = load_study(name, set(Catalog.load().entries))
+    n = sum(variant_count(st.signals).values())
+    console.print(f"[green]ok[/] {st.path}: {len(st.signals)} signals, {n} variants, "
+                  f"{len(st.horizons)} horizons, {len(st.episodes)} episodes", highlight=False)
+
+
+@app.command("run")
+@guarded
+def run_cmd(
+    name: Annotated[str, typer.Argument(help="Study name (studies/NAME.toml) or path.")],
+    horizon: Annotated[list[str] | None, typer.Option(help="Only these horizons (repeat).")] = None,
+    episode: Annotated[list[str] | None, typer.Option(help="Only these episodes (repeat).")] = None,
+    start: Annotated[str | None, typer.Option(help="Override study start (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Override study end (YYYY-MM-DD).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/).")] = None,
+    executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    n_boot: Annotated[int | None, typer.Option(help="Bootstrap draws (override).")] = None,
+    top: Annotated[int, typer.Option(help="Rows in the printed table.")] = 25,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip HTML/MD reports.")] = False,
+) -> None:
+    """Run a study: evaluate every signal variant, print the ranked table, write a run folder."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from engine.report import print_table, rank_table
+    from engine.runner import Overrides, run
+
+    if executor not in ("local", "dask"):
+        raise StudyError(f"executor {executor!r} not allowed", where="--executor",
+                         fix="use local or dask")
+    ov = Overrides(horizons=horizon, episodes=episode, start=start, end=end, out=out,
+                   executor=executor, scheduler=scheduler, n_boot=n_boot,
+                   reports=not no_report)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
+    _print_changes(result)
+    table = rank_table(result.metrics, by="q_value", episode="all", top=top)
+    print_table(table, f"{result.study.title} — ranked by q-value (episode all)", console)
+    t = result.manifest["timings"]
+    console.print(f"run folder: [bold]{result.run_dir}[/]\n"
+                  f"{result.manifest['n_variants']} variants, {len(result.metrics)} rows · "
+                  f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
+                  + ")", highlight=False)
+
+
+def _print_changes(result) -> None:
+    """Say which datasets changed since the previous run of the same study."""
+    from engine.runs import previous_run_changes
+
+    changed = previous_run_changes(result.run_dir)
+    for line in changed:
+        console.print(f"[yellow]{line}", highlight=False)
+
+
+@app.command("report")
+@guarded
+def report_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder (results/<study>/<run>).")],
+) -> None:
+    """Re-render report.md and report.html from a run folder without recomputing."""
+    from engine.report import write_reports
+    from engine.runs import read_manifest
+
+    read_manifest(run_dir)
+    md, html = write_reports(run_dir)
+    console.print(f"wrote {md} and {html}", highlight=False)
+
+
+@app.command("compare")
+@guarded
+def compare_cmd(
+    targets: Annotated[list[str], typer.Argument(help="Study names or run folders.")],
+    horizon: Annotated[str | None, typer.Option(help="Only this horizon, e.g. 3m.")] = None,
+    episode: Annotated[str, typer.Option(help="Episode to compare (default all).")] = "all",
+    by: Annotated[str, typer.Option(help="hit_rate | edge | q_value | mean_fwd.")] = "q_value",
+    top: Annotated[int, typer.Option(help="Rows to print.")] = 30,
+    out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
+) -> None:
+    """Rank signals across studies and runs (each study: its latest run)."""
+    from engine.compare import compare
+
+    table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out)
+    from engine.report import print_table
+
+    print_table(table.head(top), f"compare — by {by}, episode {episode}"
+                + (f", horizon {horizon}" if horizon else ""), console)
+    console.print(f"wrote {md} and {html}", highlight=False)
+
+
+@app.command("new")
+@guarded
+def new_cmd(
+    name: Annotated[str, typer.Argument(help="Name of the new study (studies/NAME.toml).")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Scaffold a commented study file from the template and validate it."""
+    from engine.scaffold import new_study
+
+    path = new_study(name, force=force)
+    console.print(f"[green]created[/] {path} (valid). Edit it, then: study run {name}",
+                  highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

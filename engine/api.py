@@ -1,0 +1,87 @@
+"""Python API for notebooks: run a study or reopen a run folder as DataFrames.
+
+    >>> import engine
+    >>> run = engine.run_study("small-cap-revisions", horizons=["3m"])
+    >>> run.metrics.query("episode == 'all'").sort_values("q_value").head()
+    >>> run.plot_hit_rates()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from engine.runs import read_manifest
+
+
+@dataclass
+class Run:
+    """A finished run folder; tables load lazily from its Parquet files."""
+
+    path: Path
+    manifest: dict = field(repr=False)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        file = self.path / f"{name}.parquet"
+        return pd.read_parquet(file) if file.is_file() else pd.DataFrame()
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self._table("metrics")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._table("events")
+
+    @property
+    def equity(self) -> pd.DataFrame:
+        return self._table("equity")
+
+    @property
+    def backtest(self) -> pd.DataFrame:
+        return self._table("backtest")
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        return self._table("paths")
+
+    @property
+    def report_path(self) -> Path:
+        return self.path / "report.html"
+
+    def plot_hit_rates(self, horizon: str | None = None, episode: str = "all"):
+        """Hit rate vs base rate per signal (best variant), as a matplotlib Figure."""
+        from engine.report import charts
+
+        return charts.hit_rate_figure(self.metrics, horizon=horizon, episode=episode)
+
+    def plot_event_study(self):
+        """Average cumulative (excess) return path after events, with a 95% band."""
+        from engine.report import charts
+
+        return charts.event_study_figure(self.paths, self.metrics)
+
+    def plot_equity(self):
+        """Equity curves of the backtests against buy-and-hold."""
+        from engine.report import charts
+
+        return charts.equity_figure(self.equity, self.backtest)
+
+
+def load_run(path: str | Path) -> Run:
+    """Reopen a run folder written by ``study run``."""
+    path = Path(path)
+    return Run(path, read_manifest(path))
+
+
+def run_study(name: str | Path, **overrides) -> Run:
+    """Run a study (``horizons``, ``episodes``, ``start``, ``end``, ``out``, ``n_boot``,
+    ``executor``, ``reports``, ``backtest`` override the file) and return the ``Run``."""
+    from engine.runner import Overrides, run
+
+    if "out" in overrides and overrides["out"] is not None:
+        overrides["out"] = Path(overrides["out"])
+    result = run(name, Overrides(**overrides))
+    return load_run(result.run_dir)

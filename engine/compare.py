@@ -1,0 +1,63 @@
+"""Rank signals across studies and runs: one table, one compare report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from engine import paths
+from engine.errors import StudyError
+from engine.runs import latest_run, read_manifest
+
+SORT_KEYS = {"hit_rate": False, "edge": False, "q_value": True, "mean_fwd": False,
+             "p_value": True}
+
+
+def resolve_run(target: str) -> Path:
+    """A run folder path, or a study name meaning its latest run."""
+    p = Path(target)
+    if p.is_dir():
+        read_manifest(p)
+        return p
+    run = latest_run(paths.results_dir() / target)
+    if run is None:
+        raise StudyError(f"no run folder or finished run of study '{target}'", where=target,
+                         fix=f"run it first: study run {target}")
+    return run
+
+
+def compare(
+    targets: list[str], horizon: str | None = None, episode: str = "all", by: str = "q_value",
+    out: Path | None = None,
+) -> tuple[pd.DataFrame, Path, Path]:
+    if by not in SORT_KEYS:
+        raise StudyError(f"--by {by!r} not allowed", where="--by",
+                         fix=f"use one of {sorted(SORT_KEYS)}")
+    frames = []
+    for t in targets:
+        run = resolve_run(t)
+        manifest = read_manifest(run)
+        m = pd.read_parquet(run / "metrics.parquet")
+        m.insert(0, "study", manifest["study"]["name"])
+        m.insert(1, "run_id", manifest["run_id"])
+        frames.append(m)
+    metrics = pd.concat(frames, ignore_index=True)
+    sel = metrics[metrics["episode"] == episode]
+    if horizon:
+        sel = sel[sel["horizon"] == horizon]
+    if sel.empty:
+        have_h = sorted(metrics["horizon"].unique())
+        have_e = sorted(metrics["episode"].unique())
+        raise StudyError(f"no rows for episode '{episode}'"
+                         + (f" and horizon '{horizon}'" if horizon else ""), where="compare",
+                         fix=f"horizons available: {have_h}; episodes: {have_e}")
+    table = sel.sort_values([by, "edge"], ascending=[SORT_KEYS[by], False],
+                            na_position="last", kind="stable").reset_index(drop=True)
+    from engine.report import write_compare_reports
+
+    out_dir = out or paths.results_dir() / "_compare"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    title = "Compare: " + ", ".join(sorted(set(table["study"])))
+    md, html = write_compare_reports(table, out_dir, title)
+    return table, md, html

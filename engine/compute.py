@@ -1,0 +1,122 @@
+"""Turn a study's ``[[signals]]`` into one (T, K) signal matrix with a label row per column.
+
+Families compute every variant of their grid in one call; combinators take the cartesian
+product of their inputs' variants. NaN means "no data that day" and is kept as such.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.panel import Panel
+from engine.spec import SignalSpec, Study, expand_grid
+
+
+@dataclass(frozen=True)
+class SignalMatrix:
+    values: np.ndarray  # (T, K) float64: 1/0/NaN for boolean signals, floats for numeric ones
+    numeric: np.ndarray  # (K,) bool
+    labels: pd.DataFrame  # K rows: signal, variant, params (JSON)
+
+    def select(self, names: list[str]) -> SignalMatrix:
+        keep = self.labels["signal"].isin(names).to_numpy()
+        return SignalMatrix(self.values[:, keep], self.numeric[keep],
+                            self.labels[keep].reset_index(drop=True))
+
+
+def variant_label(combo: dict, swept: list[str]) -> str:
+    """Short label naming only the swept parameters ("default" when nothing is swept)."""
+    if not swept:
+        return "default"
+    return ",".join(f"{k}={_fmt(combo[k])}" for k in swept)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def required_refs(study: Study) -> set[str]:
+    """Every dataset reference the study's families read (for loading the panel)."""
+    from engine.signals import get_family
+
+    refs: set[str] = set()
+    for s in study.signals:
+        if s.family:
+            family = get_family(s.family)
+            grid, _ = expand_grid(family, s.param_dict)
+            refs |= set(family.data(grid))
+    return refs
+
+
+def _family_block(spec: SignalSpec, panel: Panel) -> tuple[np.ndarray, bool, list[str], list[str]]:
+    from engine.signals import get_family
+
+    family = get_family(spec.family)
+    params = spec.param_dict
+    grid, combos = expand_grid(family, params)
+    values = np.asarray(family.func(panel, grid), dtype=np.float64)
+    if values.shape != (len(panel.index), len(combos)):
+        raise RuntimeError(f"family {family.name} returned shape {values.shape}, "
+                           f"expected {(len(panel.index), len(combos))}")
+    swept = [k for k, v in spec.params if isinstance(v, tuple)]
+    variants = [variant_label(c, swept) for c in combos]
+    params_json = [json.dumps({"family": family.name, **c}, sort_keys=True, default=str)
+                   for c in combos]
+    return values, family.numeric, variants, params_json
+
+
+def compute_signals(study: Study, panel: Panel) -> SignalMatrix:
+    """Evaluate every signal of the study on the panel, in file order."""
+    from engine.signals import combine
+
+    blocks: dict[str, tuple[np.ndarray, bool, list[str], list[str]]] = {}
+    for spec in study.signals:
+        if spec.family:
+            values, numeric, variants, params = _family_block(spec, panel)
+        else:
+            inputs = [blocks[name] for name in spec.inputs]
+            arrays = [_as_bool(b[0], b[1]) for b in inputs]
+            if spec.combinator == "not":
+                values = combine.not_(arrays[0])
+                variants, params = inputs[0][2], inputs[0][3]
+            else:
+                values = (combine.all_of if spec.combinator == "all" else combine.any_of)(arrays)
+                variants = combine.product_labels(
+                    [[f"{n}[{v}]" if v != "default" else n for v in b[2]]
+                     for n, b in zip(spec.inputs, inputs, strict=True)])
+                sep = " & " if spec.combinator == "all" else " | "
+                variants = [v.replace(" & ", sep) if isinstance(v, str) else sep.join(v)
+                            for v in variants]
+                params = [json.dumps({"combinator": spec.combinator,
+                                      "inputs": list(spec.inputs)}, sort_keys=True)] * len(variants)
+            numeric = False
+        if spec.persist:
+            values = combine.persistence(_as_bool(values, numeric), spec.persist)
+            numeric = False
+        if spec.cooldown:
+            values = combine.cooldown(_as_bool(values, numeric), spec.cooldown)
+            numeric = False
+        blocks[spec.name] = (values, numeric, variants, params)
+    cols, numeric_flags, rows = [], [], []
+    for name, (values, numeric, variants, params) in blocks.items():
+        cols.append(values)
+        numeric_flags.extend([numeric] * values.shape[1])
+        rows.extend({"signal": name, "variant": v, "params": p}
+                    for v, p in zip(variants, params, strict=True))
+    return SignalMatrix(np.concatenate(cols, axis=1), np.array(numeric_flags, dtype=bool),
+                        pd.DataFrame(rows))
+
+
+def _as_bool(values: np.ndarray, numeric: bool) -> np.ndarray:
+    """Numeric signals are 'on' when > 0; NaN stays NaN."""
+    if not numeric:
+        return values
+    out = (values > 0).astype(np.float64)
+    out[np.isnan(values)] = np.nan
+    return out

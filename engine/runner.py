@@ -1,0 +1,305 @@
+"""One study run, end to end: spec -> panel -> signals -> evaluate -> stats -> backtest -> folder.
+
+Each stage is timed and the timings go into the manifest. Nothing is written until every
+number is computed; the folder then appears atomically (see ``engine.runs``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine import __version__, paths, runs
+from engine.catalog import Catalog
+from engine.compute import SignalMatrix, compute_signals, required_refs
+from engine.errors import SpecError
+from engine.panel import Panel, load_panel
+from engine.spec import Study, load_study, parse_horizon
+
+
+@dataclass
+class Overrides:
+    horizons: list[str] | None = None
+    episodes: list[str] | None = None
+    start: str | None = None
+    end: str | None = None
+    out: Path | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    n_boot: int | None = None
+    reports: bool = True
+    backtest: bool | None = None
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d.pop("out")
+        d.pop("reports")
+        return {k: v for k, v in d.items() if v is not None and k != "scheduler"}
+
+
+@dataclass
+class Timer:
+    timings: dict[str, float] = field(default_factory=dict)
+    _t: float = field(default_factory=time.perf_counter)
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._t, 4)
+        self._t = now
+
+
+def apply_overrides(study: Study, ov: Overrides) -> Study:
+    """Narrow a study from the command line (horizons, episodes, dates)."""
+    from engine.spec import _Ctx, _date
+
+    ctx = _Ctx(study.path)
+    changes: dict = {}
+    if ov.horizons:
+        changes["horizons"] = tuple(parse_horizon(h if not h.isdigit() else int(h), ctx,
+                                                  "--horizon") for h in ov.horizons)
+    if ov.episodes:
+        known = {e.name for e in study.episodes}
+        unknown = [e for e in ov.episodes if e not in known and e != "all"]
+        if unknown:
+            raise SpecError(f"unknown episode(s) {unknown}", where="--episode",
+                            fix=f"use one of {sorted(known | {'all'})}")
+        changes["episodes"] = tuple(e for e in study.episodes if e.name in ov.episodes)
+    if ov.start:
+        changes["start"] = _date(ov.start, ctx, "--start")
+    if ov.end:
+        changes["end"] = _date(ov.end, ctx, "--end")
+    if ov.n_boot is not None:
+        changes["n_boot"] = ov.n_boot
+    if ov.backtest is not None:
+        changes["backtest"] = dataclasses.replace(study.backtest, enabled=ov.backtest)
+    study = dataclasses.replace(study, **changes)
+    if study.start and study.end and study.end <= study.start:
+        raise SpecError(f"end {study.end} is not after start {study.start}", where="--start/--end",
+                        fix="fix the dates")
+    return study
+
+
+def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
+    mask = np.ones(len(index), dtype=bool)
+    if study.start:
+        mask &= index >= pd.Timestamp(study.start)
+    if study.end:
+        mask &= index <= pd.Timestamp(study.end)
+    if mask.sum() < 2:
+        raise SpecError(
+            f"the study window {study.start or '…'} .. {study.end or '…'} has no overlap with "
+            f"target {study.target} ({index[0].date()} .. {index[-1].date()})",
+            where=f"{study.path} [study.start/end]", fix="move the window inside the data")
+    return mask
+
+
+def episode_masks(index: pd.DatetimeIndex, study: Study, window: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    out = [("all", window)]
+    for ep in study.episodes:
+        mask = window & (index >= pd.Timestamp(ep.start)) & (index <= pd.Timestamp(ep.end))
+        if not mask.any():
+            raise SpecError(
+                f"episode '{ep.name}' ({ep.start} .. {ep.end}) is outside the data of target "
+                f"{study.target} in the study window ({index[window][0].date()} .. "
+                f"{index[window][-1].date()})",
+                where=f"{study.path} [episodes]", fix="move the episode inside the data or remove it")
+        out.append((ep.name, mask))
+    return out
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    study: Study
+    metrics: pd.DataFrame
+    manifest: dict
+
+
+def run(
+    name_or_path: str | Path,
+    overrides: Overrides | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a study and write its run folder; returns where it went and the metrics."""
+    from engine.catalog import split_ref
+
+    ov = overrides or Overrides()
+    say = progress or (lambda _msg: None)
+    timer = Timer()
+    catalog = Catalog.load()
+    study = apply_overrides(load_study(name_or_path, set(catalog.entries)), ov)
+    timer.lap("spec")
+    say("loading datasets")
+    mirror = paths.mirror_dir()
+    refs = required_refs(study)
+    panel, metas = load_panel(catalog, refs, study.target, study.benchmark, mirror)
+    timer.lap("load")
+    say("computing signals")
+    sm = compute_signals(study, panel)
+    timer.lap("signals")
+    window = window_mask(panel.index, study)
+    episodes = episode_masks(panel.index, study, window)
+    if not np.isfinite(sm.values[window]).any():
+        raise SpecError(f"no signal has any data inside the study window for target "
+                        f"{study.target}", where=f"{study.path} [signals]",
+                        fix="check the signals' series coverage (`study data list`) against "
+                        "[study] start/end")
+    say(f"evaluating {sm.values.shape[1]} variants x {len(study.horizons)} horizons")
+    metrics, events, paths_df = evaluate_all(study, panel, sm, episodes, window, ov)
+    timer.lap("evaluate")
+    bt_metrics = equity = None
+    if study.backtest.enabled:
+        say("backtesting")
+        bt_metrics, equity = run_backtest(study, panel, sm, window)
+        timer.lap("backtest")
+    dataset_info = []
+    for id_, meta in sorted(metas.items()):
+        e = catalog.get(id_)
+        dataset_info.append({
+            "id": id_, "sha256": meta.content_sha256, "source_file": split_ref(e.file)[0],
+            "source_sha256": meta.source_sha256, "first": meta.first, "last": meta.last,
+            "rows": meta.rows, "lag_days": e.lag_days, "frequency": e.frequency,
+            "units": e.units, "description": e.description,
+        })
+    from engine.spec import describe
+
+    inputs_sha = runs.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in dataset_info},
+                                  ov.as_dict())
+    name = runs.run_name(inputs_sha)
+    parent = (ov.out or paths.results_dir()) / study.name
+    writer = runs.RunWriter(parent, name)
+    try:
+        writer.parquet("metrics.parquet", metrics)
+        writer.parquet("events.parquet", events)
+        writer.parquet("paths.parquet", paths_df)
+        prices = pd.DataFrame({"target": panel.close("@target")}, index=panel.index)
+        if study.benchmark:
+            prices["benchmark"] = panel.close("@benchmark")
+        writer.parquet("prices.parquet", prices[window])
+        if bt_metrics is not None:
+            writer.parquet("backtest.parquet", bt_metrics)
+            writer.parquet("equity.parquet", equity)
+        timer.lap("write")
+        manifest = {
+            "run_id": name, "engine_version": __version__,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "study": describe(study) | {"episodes": [
+                {"name": e.name, "start": str(e.start), "end": str(e.end)}
+                for e in study.episodes]},
+            "inputs_sha256": inputs_sha, "overrides": ov.as_dict(),
+            "datasets": dataset_info, "versions": runs.versions(),
+            "git_commit": runs.git_commit(paths.project_root()),
+            "command": runs.command_line(), "seed": study.seed, "n_boot": study.n_boot,
+            "executor": ov.executor,
+            "n_variants": int(sm.values.shape[1]), "n_rows": len(metrics),
+            "window": {"first": str(panel.index[window][0].date()),
+                       "last": str(panel.index[window][-1].date())},
+            "timings": timer.timings,
+        }
+        writer.json("manifest.json", manifest)
+        if ov.reports:
+            say("writing reports")
+            from engine.report import write_reports
+
+            write_reports(writer.tmp)
+            timer.lap("report")
+            manifest["timings"] = timer.timings
+            writer.json("manifest.json", manifest)
+        final = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return RunResult(final, study, metrics, manifest)
+
+
+def evaluate_all(
+    study: Study, panel: Panel, sm: SignalMatrix, episodes: list[tuple[str, np.ndarray]],
+    window: np.ndarray, ov: Overrides,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Metrics for every variant x horizon x episode, the event list and event-study paths."""
+    from engine import evaluate as ev
+    from engine.stats import bh_qvalues
+
+    close = panel.close("@target")
+    bench = panel.close("@benchmark") if study.benchmark else None
+    horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
+    labels = {h.days: h.label for h in study.horizons}
+    if ov.executor == "dask":
+        from engine.distributed import evaluate_dask
+
+        result = evaluate_dask(close, sm.values, sm.numeric, horizons, episodes, study.mode,
+                               bench, study.n_boot, study.seed, ov.scheduler)
+    else:
+        result = ev.evaluate(close, sm.values, sm.numeric, horizons, episodes, mode=study.mode,
+                             bench_close=bench, n_boot=study.n_boot, seed=study.seed)
+    metrics = result.to_frame(sm.labels)
+    metrics.insert(metrics.columns.get_loc("horizon_days"), "horizon",
+                   metrics["horizon_days"].map(labels))
+    metrics["q_value"] = bh_qvalues(metrics["p_value"].to_numpy(np.float64))
+    metrics = metrics[METRIC_COLUMNS].reset_index(drop=True)
+    sig_in_window = np.where(window[:, None], sm.values, np.nan)
+    events = ev.event_table(panel.index, sig_in_window, sm.numeric, horizons, study.mode, close,
+                            bench_close=bench)
+    events = _label_events(events, sm.labels, labels)
+    mean, std, count = ev.event_paths(close, sig_in_window, sm.numeric, int(horizons.max()),
+                                      study.mode, bench_close=bench)
+    paths_df = _paths_frame(mean, std, count, sm.labels)
+    return metrics, events, paths_df
+
+
+METRIC_COLUMNS = [
+    "signal", "variant", "params", "horizon", "horizon_days", "episode", "n_days", "n_events",
+    "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd", "median_fwd", "base_mean_fwd",
+    "t_hac", "p_hac", "p_value", "q_value", "ci_low", "ci_high", "ic",
+]
+
+
+def _label_events(events: pd.DataFrame, labels: pd.DataFrame, hl: dict[int, str]) -> pd.DataFrame:
+    k = events["k"].to_numpy()
+    out = pd.DataFrame({
+        "signal": labels["signal"].to_numpy()[k], "variant": labels["variant"].to_numpy()[k],
+        "date": events["date"].to_numpy(), "entry_date": events["entry_date"].to_numpy(),
+        "horizon": events["horizon_days"].map(hl).to_numpy(),
+        "horizon_days": events["horizon_days"].to_numpy(),
+        "fwd_return": events["fwd_return"].to_numpy(), "hit": events["hit"].to_numpy(),
+    })
+    return out.sort_values(["signal", "variant", "horizon_days", "date"], kind="stable").reset_index(drop=True)
+
+
+def _paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray, labels: pd.DataFrame) -> pd.DataFrame:
+    k, d = mean.shape
+    n = count.reshape(-1).astype(np.int64)
+    m = mean.reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = 1.96 * std.reshape(-1) / np.sqrt(n)
+    return pd.DataFrame({
+        "signal": np.repeat(labels["signal"].to_numpy(), d),
+        "variant": np.repeat(labels["variant"].to_numpy(), d),
+        "day": np.tile(np.arange(d), k), "mean": m, "low": m - half, "high": m + half, "n": n,
+    })
+
+
+def run_backtest(study: Study, panel: Panel, sm: SignalMatrix, window: np.ndarray):
+    """vectorbt portfolios for every boolean view of every variant, inside the study window."""
+    from engine.backtest import backtest
+
+    on = np.where(sm.numeric[None, :], (sm.values > 0).astype(np.float64), sm.values)
+    on[np.isnan(sm.values)] = np.nan
+    idx = panel.index[window]
+    res = backtest(
+        idx, panel.close("@target")[window], on[window], sm.labels,
+        bench_close=panel.close("@benchmark")[window] if study.benchmark else None,
+        hedge=study.backtest.hedge, fees=study.backtest.fees, slippage=study.backtest.slippage,
+        target_name=study.target, bench_name=study.benchmark or "benchmark",
+    )
+    equity = res.equity.copy()
+    equity.index.name = "date"
+    return res.metrics.reset_index(drop=True), equity
+

@@ -1,0 +1,500 @@
+"""Study files: parse and validate ``studies/NAME.toml`` into frozen dataclasses.
+
+Every error names the file, the key and what is allowed, so a user can fix it without reading
+code. A parameter given as a list is a sweep axis; a signal's variants are the cartesian
+product of its axes (``max_variants`` caps the total per run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine import paths
+from engine.errors import SpecError
+
+HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
+MODES = ("events", "state")
+STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
+              "seed", "n_boot", "max_variants"}
+TOP_KEYS = {"study", "episodes", "signals", "backtest"}
+SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
+               "description"}
+BACKTEST_KEYS = {"fees", "slippage", "hedge", "enabled"}
+EPISODE_KEYS = {"name", "start", "end"}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$")
+DEFAULT_MAX_VARIANTS = 5000
+
+
+@dataclass(frozen=True)
+class Horizon:
+    label: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Episode:
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """One ``[[signals]]`` entry: a family with parameters, or a combinator of other signals."""
+
+    name: str
+    family: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()  # sweep axes kept as tuples
+    combinator: str | None = None  # "all" | "any" | "not"
+    inputs: tuple[str, ...] = ()
+    persist: int = 0
+    cooldown: int = 0
+    description: str = ""
+
+    @property
+    def param_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    enabled: bool = True
+    fees: float = 0.0005
+    slippage: float = 0.0005
+    hedge: bool = False
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    path: Path
+    sha256: str
+    title: str
+    question: str
+    target: str
+    benchmark: str | None
+    horizons: tuple[Horizon, ...]
+    start: dt.date | None
+    end: dt.date | None
+    mode: str
+    seed: int
+    n_boot: int
+    max_variants: int
+    episodes: tuple[Episode, ...]
+    signals: tuple[SignalSpec, ...]
+    backtest: BacktestSpec = field(default_factory=BacktestSpec)
+
+    def signal(self, name: str) -> SignalSpec:
+        return next(s for s in self.signals if s.name == name)
+
+
+# ----------------------------------------------------------------------------- helpers
+class _Ctx:
+    """Carries the file name so every error says where it comes from."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, key: str, message: str, fix: str) -> SpecError:
+        return SpecError(message, where=f"{self.path} [{key}]", fix=fix)
+
+
+def parse_horizon(value: Any, ctx: _Ctx, key: str = "study.horizons") -> Horizon:
+    """'1m' -> 21 trading days, '2w' -> 10, '40d' or 40 -> 40."""
+    if isinstance(value, bool):
+        raise ctx.fail(key, f"horizon {value!r} is not a horizon", "use '1m', '3m', '40d' or 40")
+    if isinstance(value, int):
+        days, label = value, f"{value}d"
+    elif isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\s*([dwmy])\s*", value.lower())):
+        days, label = int(m.group(1)) * HORIZON_UNITS[m.group(2)], value.strip().lower()
+    else:
+        raise ctx.fail(key, f"horizon {value!r} not understood",
+                       "use trading days (40 or '40d'), weeks ('2w'=10d), months ('3m'=63d) "
+                       "or years ('1y'=252d)")
+    if days <= 0 or days > 2520:
+        raise ctx.fail(key, f"horizon {value!r} gives {days} days",
+                       "a horizon must be between 1 and 2520 trading days")
+    return Horizon(label, days)
+
+
+def _date(value: Any, ctx: _Ctx, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ctx.fail(key, f"{value!r} is not a date", "write dates as \"YYYY-MM-DD\"")
+
+
+def _check_keys(raw: dict, allowed: set[str], ctx: _Ctx, key: str) -> None:
+    for k in raw:
+        if k not in allowed:
+            close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ctx.fail(f"{key}.{k}" if key else str(k), f"unknown key '{k}'",
+                           f"{hint}allowed keys: {', '.join(sorted(allowed))}")
+
+
+def _int(raw: dict, name: str, default: int, ctx: _Ctx, key: str, lo: int, hi: int) -> int:
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ctx.fail(f"{key}.{name}", f"{name} = {value!r} not allowed",
+                       f"use an integer from {lo} to {hi}")
+    return value
+
+
+def _str(raw: dict, name: str, ctx: _Ctx, key: str, required: bool = True) -> str | None:
+    value = raw.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.fail(f"{key}.{name}", f"'{name}' must be a non-empty string, got {value!r}",
+                       f"set {name} = \"...\"")
+    return value.strip()
+
+
+# ----------------------------------------------------------------------------- parameters
+def _param_value(p, value: Any, ctx: _Ctx, key: str) -> Any:
+    """Check one (non-list) parameter value against its declared kind and range."""
+    kind = p.kind
+    ok = True
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and not math.isfinite(float(value)):
+            ok = False
+        value = float(value) if ok else value
+    elif kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind in ("str", "series"):
+        ok = isinstance(value, str) and bool(value.strip())
+    if not ok:
+        raise ctx.fail(key, f"parameter '{p.name}' = {value!r} is not a valid {kind}",
+                       f"give {p.name} a {kind}" + (f" ({p.help})" if p.help else ""))
+    if p.min is not None and value < p.min:
+        raise ctx.fail(key, f"parameter '{p.name}' = {value!r} is below its minimum {p.min}",
+                       f"use {p.name} >= {p.min}")
+    if p.max is not None and value > p.max:
+        raise ctx.fail(key, f"parameter '{p.name}' = {value!r} is above its maximum {p.max}",
+                       f"use {p.name} <= {p.max}")
+    if p.choices is not None and value not in p.choices:
+        raise ctx.fail(key, f"parameter '{p.name}' = {value!r} not allowed",
+                       f"use one of {list(p.choices)}")
+    return value
+
+
+def expand_grid(family, params: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """Fill defaults and expand sweep axes: (grid of length-K arrays, list of K param dicts)."""
+    names = [p.name for p in family.params]
+    axes = [params[n] if isinstance(params[n], tuple) else (params[n],) for n in names]
+    combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*axes)]
+    grid = {}
+    for i, n in enumerate(names):
+        col = [c[n] for c in combos]
+        kind = family.params[i].kind
+        dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, object)
+        grid[n] = np.array(col, dtype=dtype)
+    return grid, combos
+
+
+def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids) -> tuple[tuple[str, Any], ...]:
+    from engine.signals import REQUIRED, get_family
+
+    try:
+        family = get_family(sig["family"])
+    except SpecError as exc:
+        raise ctx.fail(f"{key}.family", str(exc).split("\n")[0],
+                       exc.fix or "see `study show --families`") from None
+    raw = sig.get("params", {})
+    if not isinstance(raw, dict):
+        raise ctx.fail(f"{key}.params", "params must be a table", "params = { name = value }")
+    known = {p.name: p for p in family.params}
+    _check_keys(raw, set(known), ctx, f"{key}.params")
+    out = []
+    for name, p in known.items():
+        pkey = f"{key}.params.{name}"
+        if name not in raw:
+            if p.default is REQUIRED:
+                raise ctx.fail(pkey, f"family '{family.name}' needs parameter '{name}'",
+                               f"add {name} = ..." + (f" ({p.help})" if p.help else ""))
+            out.append((name, p.default))
+            continue
+        value = raw[name]
+        if isinstance(value, list):
+            if not value:
+                raise ctx.fail(pkey, "an empty list sweeps nothing", "give at least one value")
+            vals = tuple(_param_value(p, v, ctx, pkey) for v in value)
+            if len(set(vals)) != len(vals):
+                raise ctx.fail(pkey, f"sweep {value!r} repeats a value", "list each value once")
+            out.append((name, vals))
+        else:
+            out.append((name, _param_value(p, value, ctx, pkey)))
+        if p.kind == "series":
+            for ref in (out[-1][1] if isinstance(out[-1][1], tuple) else (out[-1][1],)):
+                _check_ref(ref, ctx, pkey, catalog_ids)
+    params = tuple(out)
+    if family.check is not None:
+        grid, _ = expand_grid(family, dict(params))
+        problem = family.check(grid)
+        if problem:
+            raise ctx.fail(f"{key}.params", problem, "adjust the parameters (every variant of "
+                           "a sweep must be valid)")
+    return params
+
+
+def _check_ref(ref: str, ctx: _Ctx, key: str, catalog_ids) -> None:
+    if ref in ("@target", "@benchmark") or catalog_ids is None:
+        return
+    id_ = ref.partition(":")[0]
+    if id_ not in catalog_ids:
+        close = difflib.get_close_matches(id_, sorted(catalog_ids), n=3)
+        raise ctx.fail(key, f"unknown dataset '{id_}'",
+                       (f"did you mean {', '.join(close)}? " if close else "")
+                       + "see `study data list`")
+
+
+# ----------------------------------------------------------------------------- signals
+def _signal(sig: Any, i: int, ctx: _Ctx, names: set[str], catalog_ids) -> SignalSpec:
+    key = f"signals[{i}]"
+    if not isinstance(sig, dict):
+        raise ctx.fail(key, "each [[signals]] entry must be a table", "see studies/*.toml")
+    _check_keys(sig, SIGNAL_KEYS, ctx, key)
+    name = _str(sig, "name", ctx, key)
+    if not NAME_RE.match(name):
+        raise ctx.fail(f"{key}.name", f"signal name {name!r} not allowed",
+                       "use letters, digits, '-', '_' or '.'")
+    if name in names:
+        raise ctx.fail(f"{key}.name", f"duplicate signal name '{name}'", "give each signal a "
+                       "unique name")
+    kinds = [k for k in ("family", "all", "any", "not") if k in sig]
+    if len(kinds) != 1:
+        raise ctx.fail(key, f"signal '{name}' must have exactly one of family/all/any/not "
+                       f"(has {kinds or 'none'})", "family = \"credit.spread_change\" or "
+                       "all = [\"a\", \"b\"]")
+    persist = _int(sig, "persist", 0, ctx, key, 0, 2520)
+    cooldown = _int(sig, "cooldown", 0, ctx, key, 0, 2520)
+    desc = str(sig.get("description", ""))
+    kind = kinds[0]
+    if kind == "family":
+        _str(sig, "family", ctx, key)
+        params = _family_params(sig, ctx, key, catalog_ids)
+        return SignalSpec(name, family=sig["family"], params=params, persist=persist,
+                          cooldown=cooldown, description=desc)
+    if "params" in sig:
+        raise ctx.fail(f"{key}.params", "a combinator takes no params", "remove params")
+    inputs = sig[kind]
+    if kind == "not":
+        inputs = [inputs] if isinstance(inputs, str) else inputs
+        if not (isinstance(inputs, list) and len(inputs) == 1):
+            raise ctx.fail(f"{key}.not", "'not' takes one signal name", "not = \"name\"")
+    if (not isinstance(inputs, list) or not inputs
+            or not all(isinstance(x, str) for x in inputs)):
+        raise ctx.fail(f"{key}.{kind}", f"'{kind}' must be a list of signal names",
+                       f"{kind} = [\"a\", \"b\"]")
+    if kind != "not" and len(inputs) < 2:
+        raise ctx.fail(f"{key}.{kind}", f"'{kind}' needs at least two signals", "list two or more")
+    for ref in inputs:
+        if ref not in names:
+            raise ctx.fail(f"{key}.{kind}", f"'{ref}' is not a signal defined above",
+                           "combine only signals defined earlier in the file: "
+                           + (", ".join(sorted(names)) or "none yet"))
+    return SignalSpec(name, combinator=kind, inputs=tuple(inputs), persist=persist,
+                      cooldown=cooldown, description=desc)
+
+
+def variant_count(study_signals: tuple[SignalSpec, ...]) -> dict[str, int]:
+    """Variants per signal: product of sweep lengths; combinators multiply their inputs."""
+    counts: dict[str, int] = {}
+    for s in study_signals:
+        if s.family:
+            n = 1
+            for _, v in s.params:
+                n *= len(v) if isinstance(v, tuple) else 1
+        else:
+            n = 1
+            for ref in s.inputs:
+                n *= counts[ref]
+        counts[s.name] = n
+    return counts
+
+
+# ----------------------------------------------------------------------------- study
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A study name (``studies/NAME.toml``) or a path to a .toml file."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml":
+        if not p.is_file():
+            raise SpecError("study file not found", where=str(p), fix="check the path")
+        return p
+    candidate = paths.studies_dir() / f"{name_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    known = sorted(f.stem for f in paths.studies_dir().glob("*.toml"))
+    close = difflib.get_close_matches(str(name_or_path), known, n=3)
+    raise SpecError(f"no study named '{name_or_path}'", where=str(candidate),
+                    fix=(f"did you mean {', '.join(close)}? " if close else "")
+                    + "see `study list`")
+
+
+def load_study(name_or_path: str | Path, catalog_ids=None) -> Study:
+    """Read and validate a study file (``catalog_ids``: known dataset ids, to check references)."""
+    path = resolve_path(name_or_path)
+    data = path.read_bytes()
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SpecError("file is not UTF-8 text", where=str(path), fix="save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"malformed TOML: {exc}", where=str(path),
+                        fix="fix the syntax at the line and column shown") from None
+    return parse_study(raw, path, hashlib.sha256(data).hexdigest(), catalog_ids)
+
+
+def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> Study:
+    ctx = _Ctx(path)
+    _check_keys(raw, TOP_KEYS, ctx, "")
+    st = raw.get("study")
+    if not isinstance(st, dict):
+        raise ctx.fail("study", "missing [study] table", "start the file with [study] and "
+                       "title, question, target, horizons")
+    _check_keys(st, STUDY_KEYS, ctx, "study")
+    title = _str(st, "title", ctx, "study")
+    question = _str(st, "question", ctx, "study")
+    target = _str(st, "target", ctx, "study")
+    _check_ref(target, ctx, "study.target", catalog_ids)
+    benchmark = _str(st, "benchmark", ctx, "study", required=False)
+    if benchmark is not None:
+        _check_ref(benchmark, ctx, "study.benchmark", catalog_ids)
+        if benchmark == target:
+            raise ctx.fail("study.benchmark", "benchmark equals target (excess would be 0)",
+                           "choose a different benchmark or remove it")
+    hz = st.get("horizons", ["1m", "3m", "6m", "12m"])
+    if not isinstance(hz, list) or not hz:
+        raise ctx.fail("study.horizons", "horizons must be a non-empty list",
+                       "horizons = [\"1m\", \"3m\"]")
+    horizons = tuple(parse_horizon(h, ctx) for h in hz)
+    if len({h.days for h in horizons}) != len(horizons):
+        raise ctx.fail("study.horizons", "two horizons have the same length in days",
+                       "list each horizon once")
+    mode = st.get("mode", "events")
+    if mode not in MODES:
+        raise ctx.fail("study.mode", f"mode {mode!r} not allowed", f"use one of {list(MODES)}")
+    start = _date(st["start"], ctx, "study.start") if "start" in st else None
+    end = _date(st["end"], ctx, "study.end") if "end" in st else None
+    if start and end and end <= start:
+        raise ctx.fail("study.end", f"end {end} is not after start {start}", "fix the dates")
+    seed = _int(st, "seed", 0, ctx, "study", 0, 2**32 - 1)
+    n_boot = _int(st, "n_boot", 1000, ctx, "study", 0, 100_000)
+    max_variants = _int(st, "max_variants", DEFAULT_MAX_VARIANTS, ctx, "study", 1, 10_000_000)
+    episodes = _episodes(raw.get("episodes", []), ctx)
+    sigs_raw = raw.get("signals")
+    if not isinstance(sigs_raw, list) or not sigs_raw:
+        raise ctx.fail("signals", "no [[signals]] defined", "add at least one [[signals]] table")
+    signals: list[SignalSpec] = []
+    for i, s in enumerate(sigs_raw):
+        signals.append(_signal(s, i, ctx, {x.name for x in signals}, catalog_ids))
+    counts = variant_count(tuple(signals))
+    total = sum(counts.values())
+    if total > max_variants:
+        worst = max(counts, key=counts.get)
+        raise ctx.fail("signals", f"the sweeps expand to {total} variants (largest: "
+                       f"'{worst}' with {counts[worst]}), above max_variants = {max_variants}",
+                       "shorten the parameter lists, or raise [study] max_variants if you "
+                       "mean it (and consider --executor dask)")
+    bt = raw.get("backtest", {})
+    if not isinstance(bt, dict):
+        raise ctx.fail("backtest", "must be a table", "[backtest] fees = 0.0005")
+    _check_keys(bt, BACKTEST_KEYS, ctx, "backtest")
+    backtest = BacktestSpec(
+        enabled=_bool(bt, "enabled", True, ctx), fees=_fraction(bt, "fees", ctx),
+        slippage=_fraction(bt, "slippage", ctx), hedge=_bool(bt, "hedge", False, ctx),
+    )
+    if backtest.hedge and benchmark is None:
+        raise ctx.fail("backtest.hedge", "hedge = true needs a benchmark to short",
+                       "set [study] benchmark or hedge = false")
+    return Study(
+        name=path.stem, path=path, sha256=sha256, title=title, question=question,
+        target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
+        seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,
+        signals=tuple(signals), backtest=backtest,
+    )
+
+
+def _bool(raw: dict, name: str, default: bool, ctx: _Ctx) -> bool:
+    value = raw.get(name, default)
+    if not isinstance(value, bool):
+        raise ctx.fail(f"backtest.{name}", f"{name} = {value!r} must be true or false",
+                       f"{name} = {str(default).lower()}")
+    return value
+
+
+def _fraction(raw: dict, name: str, ctx: _Ctx) -> float:
+    value = raw.get(name, 0.0005)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 0.1:
+        raise ctx.fail(f"backtest.{name}", f"{name} = {value!r} not allowed",
+                       "a per-side fraction from 0 to 0.1 (0.0005 = 5 bp)")
+    return float(value)
+
+
+def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
+    if not isinstance(raw, list):
+        raise ctx.fail("episodes", "must be an array of tables", "use [[episodes]]")
+    out: list[Episode] = []
+    for i, ep in enumerate(raw):
+        key = f"episodes[{i}]"
+        if not isinstance(ep, dict):
+            raise ctx.fail(key, "must be a table", "[[episodes]] name/start/end")
+        _check_keys(ep, EPISODE_KEYS, ctx, key)
+        name = _str(ep, "name", ctx, key)
+        if name == "all" or name in {e.name for e in out}:
+            raise ctx.fail(f"{key}.name", f"episode name '{name}' is reserved or repeated",
+                           "'all' is the full sample; give each episode a unique name")
+        for k in ("start", "end"):
+            if k not in ep:
+                raise ctx.fail(f"{key}.{k}", f"episode '{name}' has no {k}", f"{k} = \"YYYY-MM-DD\"")
+        start, end = _date(ep["start"], ctx, f"{key}.start"), _date(ep["end"], ctx, f"{key}.end")
+        if end < start:
+            raise ctx.fail(f"{key}.end", f"episode '{name}' ends ({end}) before it starts "
+                           f"({start})", "swap or fix the dates")
+        out.append(Episode(name, start, end))
+    return tuple(out)
+
+
+def describe(study: Study) -> dict:
+    """A JSON-ready description for manifests and `study show`."""
+    counts = variant_count(study.signals)
+    return {
+        "name": study.name, "file": str(study.path), "sha256": study.sha256,
+        "title": study.title, "question": study.question, "target": study.target,
+        "benchmark": study.benchmark, "mode": study.mode,
+        "horizons": [{"label": h.label, "days": h.days} for h in study.horizons],
+        "start": str(study.start) if study.start else None,
+        "end": str(study.end) if study.end else None,
+        "episodes": [{"name": e.name, "start": str(e.start), "end": str(e.end)}
+                     for e in study.episodes],
+        "signals": [{"name": s.name, "family": s.family, "combinator": s.combinator,
+                     "inputs": list(s.inputs), "persist": s.persist, "cooldown": s.cooldown,
+                     "params": json.loads(json.dumps(dict(s.params), default=list)),
+                     "n_variants": counts[s.name], "description": s.description}
+                    for s in study.signals],
+        "backtest": {"enabled": study.backtest.enabled, "fees": study.backtest.fees,
+                     "slippage": study.backtest.slippage, "hedge": study.backtest.hedge},
+        "seed": study.seed, "n_boot": study.n_boot,
+    }

@@ -86,6 +86,19 @@ def apply_overrides(study: Study, ov: Overrides) -> Study:
     return study
 
 
+def build_missing(catalog: Catalog, study: Study, refs: set[str], mirror, say) -> None:
+    """Build datasets the study needs that were never built (first run on a fresh machine)."""
+    from engine import datasets
+    from engine.catalog import split_ref
+
+    ids = {study.target, *([study.benchmark] if study.benchmark else [])}
+    ids |= {split_ref(r)[0] for r in refs if not r.startswith("@")}
+    missing = [i for i in sorted(ids) if datasets.read_meta(catalog.parquet_path(i)) is None]
+    for id_ in missing:
+        say(f"building dataset {id_}")
+        datasets.build_one(catalog, catalog.get(id_), mirror)
+
+
 def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
     mask = np.ones(len(index), dtype=bool)
     if study.start:
@@ -139,6 +152,7 @@ def run(
     say("loading datasets")
     mirror = paths.mirror_dir()
     refs = required_refs(study)
+    build_missing(catalog, study, refs, mirror, say)
     panel, metas = load_panel(catalog, refs, study.target, study.benchmark, mirror)
     timer.lap("load")
     say("computing signals")

@@ -321,6 +321,23 @@ def new_cmd(
                   highlight=False)
 
 
+@app.command("scorecard")
+@guarded
+def scorecard_cmd(
+    date: Annotated[str | None, typer.Option(help="Score this date (default: last data).")] = None,
+    study: Annotated[str, typer.Option(help="Scorecard study.")] = "rally-scorecard",
+    out: Annotated[Path | None, typer.Option(help="Folder for the .md/.html.")] = None,
+) -> None:
+    """Is this rally sustainable? Conditions met on a date and the historical odds."""
+    from engine import paths, scorecard, scorecard_render
+
+    with console.status("scoring..."):
+        sc = scorecard.compute(study, date)
+    scorecard_render.print_scorecard(sc, console)
+    md, html = scorecard_render.write(sc, out or paths.results_dir() / sc.study.name)
+    console.print(f"wrote {md} and {html}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -28,7 +28,8 @@ HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
 MODES = ("events", "state")
 STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
               "seed", "n_boot", "max_variants"}
-TOP_KEYS = {"study", "episodes", "signals", "backtest"}
+TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard"}
+SCORECARD_KEYS = {"small", "large"}
 SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
                "description"}
 BACKTEST_KEYS = {"fees", "slippage", "hedge", "enabled"}
@@ -95,6 +96,7 @@ class Study:
     episodes: tuple[Episode, ...]
     signals: tuple[SignalSpec, ...]
     backtest: BacktestSpec = field(default_factory=BacktestSpec)
+    scorecard: tuple[tuple[str, str], ...] = ()  # optional [scorecard] small/large ids
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
@@ -429,7 +431,16 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     if backtest.hedge and benchmark is None:
         raise ctx.fail("backtest.hedge", "hedge = true needs a benchmark to short",
                        "set [study] benchmark or hedge = false")
+    sc = raw.get("scorecard", {})
+    if not isinstance(sc, dict):
+        raise ctx.fail("scorecard", "must be a table", "[scorecard] small/large = dataset ids")
+    _check_keys(sc, SCORECARD_KEYS, ctx, "scorecard")
+    for k, v in sc.items():
+        if not isinstance(v, str):
+            raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
+        _check_ref(v, ctx, f"scorecard.{k}", catalog_ids)
     return Study(
+        scorecard=tuple(sorted(sc.items())),
         name=path.stem, path=path, sha256=sha256, title=title, question=question,
         target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
         seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,

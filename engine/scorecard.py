@@ -1,0 +1,251 @@
+"""The rally scorecard: how many sustainability conditions hold on a date, and the odds.
+
+The conditions are the study's top-level boolean signals (signals used only as inputs of a
+combinator are parts, not conditions). The score is the count of conditions met each day
+(a condition without data counts as not met and is reported as "no data"). Historical odds
+come from the same engine as every study: the score buckets become one-hot state signals
+evaluated for the target and, when ``[scorecard] small/large`` are set, small minus large.
+
+Point in time: everything for date D is computed on data truncated at D — prices up to D and
+only observations whose availability date (period end + lag) is on or before D — so neither
+the conditions nor the historical odds can use anything published later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine import paths
+from engine.catalog import Catalog, split_ref
+from engine.compute import compute_signals, required_refs
+from engine.errors import SpecError
+from engine.panel import Panel, availability, load_panel
+from engine.spec import Study, load_study
+
+
+@dataclass
+class Scorecard:
+    study: Study
+    date: pd.Timestamp
+    conditions: pd.DataFrame
+    score: int
+    n_conditions: int
+    n_with_data: int
+    buckets: pd.DataFrame
+    monotonic: pd.DataFrame
+    past: pd.DataFrame
+    score_path: pd.Series
+    met: pd.DataFrame  # (T, N) 1/0/NaN condition matrix
+    episode_starts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def odds(self) -> pd.DataFrame:
+        """Historical forward returns on days with the same score as today (episode all)."""
+        b = self.buckets
+        return b[(b["score"] == self.score) & (b["episode"] == "all")].reset_index(drop=True)
+
+
+def truncate_panel(panel: Panel, date: pd.Timestamp) -> Panel:
+    """The panel as it could be known on ``date``: later prices and unpublished rows removed."""
+    frames = {}
+    for id_, frame in panel.frames.items():
+        avail = availability(frame.index, panel.entries[id_])
+        frames[id_] = frame[np.asarray(avail <= date)]
+    index = panel.index[panel.index <= date]
+    if len(index) < 2:
+        raise SpecError(f"no target data on or before {date.date()}", where="--date",
+                        fix=f"use a date after {panel.index[0].date()}")
+    return Panel(index, frames, panel.entries, panel.target, panel.benchmark)
+
+
+def conditions_of(study: Study) -> list[str]:
+    used = {name for s in study.signals for name in s.inputs}
+    return [s.name for s in study.signals if s.name not in used]
+
+
+def load_scorecard_panel(study: Study, catalog: Catalog) -> Panel:
+    from engine.runner import build_missing
+
+    refs = set(required_refs(study)) | {v for _, v in study.scorecard}
+    build_missing(catalog, study, refs, paths.mirror_dir(), lambda _m: None)
+    panel, _ = load_panel(catalog, refs, study.target, study.benchmark, paths.mirror_dir())
+    return panel
+
+
+def compute(study_name: str = "rally-scorecard", date: str | None = None,
+            panel: Panel | None = None) -> Scorecard:
+    """Score ``date`` (default: the last trading day with data) using only data known then."""
+    catalog = Catalog.load()
+    study = load_study(study_name, set(catalog.entries))
+    full = panel or load_scorecard_panel(study, catalog)
+    when = full.index[-1] if date is None else _parse_date(date)
+    if when < full.index[0]:
+        raise SpecError(f"date {when.date()} is before the target's data "
+                        f"({full.index[0].date()})", where="--date", fix="use a later date")
+    pan = truncate_panel(full, when)
+    return score_panel(study, pan)
+
+
+def _parse_date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError:
+        raise SpecError(f"date {text!r} not understood", where="--date",
+                        fix="use YYYY-MM-DD") from None
+
+
+def score_panel(study: Study, panel: Panel) -> Scorecard:
+    """Conditions, score, bucket statistics and past dates on an already point-in-time panel."""
+    from engine.runner import episode_masks, window_mask
+
+    names = conditions_of(study)
+    sm = compute_signals(study, panel)
+    sm = sm.select(names)
+    if len(sm.labels) != len(names) or sm.numeric.any():
+        raise SpecError("scorecard conditions must be boolean signals without sweeps",
+                        where=f"{study.path} [signals]",
+                        fix="give each condition single parameter values")
+    met = sm.values
+    score = np.nansum(met, axis=1)
+    with_data = np.isfinite(met).sum(axis=1)
+    window = window_mask(panel.index, study)
+    episodes = episode_masks_safe(panel.index, study, window, episode_masks)
+    t = len(panel.index) - 1
+    conditions = _condition_rows(study, panel, names, met[t], t)
+    buckets, mono = _bucket_stats(study, panel, score, len(names), episodes)
+    past = _past_dates(panel, score, int(score[t]), window)
+    starts = _episode_starts(study, panel, names, met, score)
+    return Scorecard(
+        study=study, date=panel.index[t], conditions=conditions, score=int(score[t]),
+        n_conditions=len(names), n_with_data=int(with_data[t]), buckets=buckets,
+        monotonic=mono, past=past, score_path=pd.Series(score, index=panel.index, name="score"),
+        met=pd.DataFrame(met, index=panel.index, columns=names), episode_starts=starts,
+    )
+
+
+def episode_masks_safe(index, study, window, episode_masks):
+    """Episodes that start after the scored date are simply absent (not an error)."""
+    kept = [e for e in study.episodes if pd.Timestamp(e.start) <= index[-1]]
+    import dataclasses
+
+    return episode_masks(index, dataclasses.replace(study, episodes=tuple(kept)), window)
+
+
+def _condition_rows(study: Study, panel: Panel, names: list[str], row: np.ndarray, t: int):
+    out = []
+    for name, v in zip(names, row, strict=True):
+        spec = study.signal(name)
+        status = "no data" if np.isnan(v) else ("met" if v > 0 else "not met")
+        value, value_date = None, None
+        series = spec.param_dict.get("series") if spec.family else None
+        if isinstance(series, str):
+            native = panel.native(series)
+            id_, _ = panel.resolve(series)
+            if len(native):
+                avail = availability(native.index, panel.entries[id_])
+                seen = native[np.asarray(avail <= panel.index[t])]
+                if len(seen):
+                    value, value_date = float(seen.iloc[-1]), str(seen.index[-1].date())
+        threshold = ", ".join(f"{k}={v}" for k, v in spec.params if k != "series") \
+            if spec.family else f"{spec.combinator}({', '.join(spec.inputs)})"
+        out.append({"condition": name, "status": status, "series": series or "",
+                    "value": value, "value_date": value_date, "rule": threshold,
+                    "description": spec.description})
+    return pd.DataFrame(out)
+
+
+def _bucket_stats(study, panel, score, n, episodes):
+    """Evaluate one-hot score buckets (state mode) for the target and small-minus-large."""
+    from engine.evaluate import evaluate
+    from engine.stats import spearman_ic
+
+    onehot = (score[:, None] == np.arange(n + 1)[None, :]).astype(np.float64)
+    labels = pd.DataFrame({"signal": "score", "variant": [str(s) for s in range(n + 1)],
+                           "params": [json.dumps({"score": s}) for s in range(n + 1)]})
+    horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
+    hl = {h.days: h.label for h in study.horizons}
+    series = [("index", panel.close("@target"), None)]
+    sc = dict(study.scorecard)
+    if "small" in sc and "large" in sc:
+        series.append(("small-minus-large", _close(panel, sc["small"]), _close(panel, sc["large"])))
+    frames, mono = [], []
+    for label, close, bench in series:
+        res = evaluate(close, onehot, np.zeros(n + 1, dtype=bool), horizons, episodes,
+                       mode="state", bench_close=bench, n_boot=study.n_boot, seed=study.seed)
+        f = res.to_frame(labels)
+        f.insert(0, "series", label)
+        f["score"] = f["variant"].astype(int)
+        f["horizon"] = f["horizon_days"].map(hl)
+        frames.append(f)
+        mono.extend(_monotonic(label, close, bench, score, horizons, hl, episodes[0][1],
+                               study, spearman_ic))
+    buckets = pd.concat(frames, ignore_index=True)
+    keep = ["series", "score", "horizon", "horizon_days", "episode", "n_days", "n_independent",
+            "hit_rate", "base_rate", "mean_fwd", "median_fwd", "base_mean_fwd", "ci_low",
+            "ci_high", "p_value"]
+    return buckets[keep], pd.DataFrame(mono)
+
+
+def _close(panel: Panel, id_: str) -> np.ndarray:
+    return panel.frames[split_ref(id_)[0]][panel.entries[split_ref(id_)[0]].default_column] \
+        .reindex(panel.index).to_numpy(np.float64)
+
+
+def _monotonic(label, close, bench, score, horizons, hl, window, study, spearman_ic):
+    """Spearman of score vs forward return with a block-bootstrap CI (block = horizon)."""
+    from engine.evaluate import forward_returns
+
+    fwd = forward_returns(close, horizons, bench_close=bench)
+    rng = np.random.default_rng(study.seed)
+    rows = []
+    for j, h in enumerate(horizons):
+        ok = window & np.isfinite(fwd[:, j])
+        x, y = score[ok].astype(np.float64), fwd[ok, j]
+        rho = float(spearman_ic(x[:, None], y)[0]) if len(x) > 2 else np.nan
+        lo = hi = np.nan
+        if len(x) > 2 * h and study.n_boot:
+            nb = min(study.n_boot, 300)
+            nblocks = -(-len(x) // int(h))
+            starts = rng.integers(0, len(x), size=(nb, nblocks))
+            idx = ((starts[:, :, None] + np.arange(int(h))[None, None, :]) % len(x))
+            idx = idx.reshape(nb, -1)[:, : len(x)]
+            boot = spearman_ic(x[idx].T, y[idx].T)
+            lo, hi = np.nanpercentile(boot, [2.5, 97.5])
+        rows.append({"series": label, "horizon": hl[int(h)], "horizon_days": int(h),
+                     "spearman": rho, "ci_low": float(lo), "ci_high": float(hi),
+                     "n_days": int(ok.sum()), "n_independent": int(ok.sum() // h)})
+    return rows
+
+
+def _past_dates(panel: Panel, score: np.ndarray, current: int, window: np.ndarray) -> pd.DataFrame:
+    """Starts of past spells with score >= today's, most recent first (today's spell excluded)."""
+    high = (score >= current) & window
+    start = high & ~np.r_[False, high[:-1]]
+    idx = np.flatnonzero(start)
+    t = len(score) - 1
+    if high[t] and len(idx):
+        idx = idx[:-1]  # the spell we are in now is not "past"
+    ends = np.flatnonzero(high & ~np.r_[high[1:], False])
+    rows = []
+    for i in idx[::-1]:
+        e = ends[ends >= i][0]
+        rows.append({"start": panel.index[i].date(), "end": panel.index[e].date(),
+                     "days": int(e - i + 1), "max_score": int(score[i:e + 1].max())})
+    return pd.DataFrame(rows, columns=["start", "end", "days", "max_score"])
+
+
+def _episode_starts(study, panel, names, met, score):
+    rows = []
+    for ep in study.episodes:
+        i = np.searchsorted(panel.index.asi8, pd.Timestamp(ep.start).value)
+        if i >= len(panel.index):
+            continue
+        row = {"episode": ep.name, "date": panel.index[i].date(), "score": int(score[i])}
+        for name, v in zip(names, met[i], strict=True):
+            row[name] = "no data" if np.isnan(v) else ("met" if v > 0 else "not met")
+        rows.append(row)
+    return pd.DataFrame(rows)

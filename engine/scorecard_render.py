@@ -1,0 +1,167 @@
+"""Render a Scorecard: rich terminal view, Markdown and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from engine.scorecard import Scorecard
+
+STATUS_STYLE = {"met": "green", "not met": "red", "no data": "yellow"}
+
+
+def _pct(x) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _num(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:g}"
+
+
+def odds_table(sc: Scorecard) -> pd.DataFrame:
+    o = sc.odds
+    return pd.DataFrame({
+        "series": o["series"], "horizon": o["horizon"], "days (n)": o["n_days"],
+        "independent": o["n_independent"], "hit rate": o["hit_rate"].map(_pct),
+        "base rate": o["base_rate"].map(_pct), "mean": o["mean_fwd"].map(_pct),
+        "median": o["median_fwd"].map(_pct),
+        "95% CI (hit)": [f"{_pct(a)} .. {_pct(b)}" for a, b in zip(o["ci_low"], o["ci_high"],
+                                                                   strict=True)],
+    })
+
+
+def print_scorecard(sc: Scorecard, console: Console) -> None:
+    console.print(f"[bold]{sc.study.title}[/] — as of [bold]{sc.date.date()}[/] "
+                  f"(only data published by then)", highlight=False)
+    t = Table(title=f"score {sc.score} of {sc.n_conditions} "
+                    f"({sc.n_with_data} conditions with data)")
+    for c in ["condition", "status", "value", "as of", "rule"]:
+        t.add_column(c, overflow="fold")
+    for r in sc.conditions.itertuples():
+        t.add_row(r.condition, f"[{STATUS_STYLE[r.status]}]{r.status}", _num(r.value),
+                  r.value_date or "—", r.rule)
+    console.print(t)
+    _print_frame(console, odds_table(sc), f"historical odds when the score was {sc.score}")
+    mono = sc.monotonic.copy()
+    if not mono.empty:
+        mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
+        mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop("ci_low"),
+                                                                  mono.pop("ci_high"), strict=True)]
+        _print_frame(console, mono, "does a higher score mean better returns? (Spearman)")
+    past = sc.past.head(10)
+    _print_frame(console, past.astype(str), f"past spells with score >= {sc.score} "
+                 "(most recent first)")
+
+
+def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
+    t = Table(title=title)
+    for c in frame.columns:
+        t.add_column(str(c))
+    for row in frame.itertuples(index=False):
+        t.add_row(*[str(v) for v in row])
+    console.print(t)
+
+
+def to_markdown(sc: Scorecard) -> str:
+    lines = [f"# {sc.study.title}", "", f"As of **{sc.date.date()}**, using only data published "
+             f"by then. Score **{sc.score} of {sc.n_conditions}** ({sc.n_with_data} conditions "
+             "with data; a condition without data counts as not met).", "",
+             "## Conditions", "", _md(sc.conditions.drop(columns=["description"]).fillna("—")),
+             "", f"## Historical odds when the score was {sc.score}", "", _md(odds_table(sc)),
+             "", "## Monotonicity (score vs forward return)", "", _md(sc.monotonic.round(4)),
+             "", "## All score buckets (episode all)", "",
+             _md(_bucket_view(sc)), "", f"## Past spells with score >= {sc.score}", "",
+             _md(sc.past.head(20).astype(str)), "", "## Episodes: conditions at the start", "",
+             _md(sc.episode_starts.astype(str)) if not sc.episode_starts.empty else "none", "",
+             "Caveats: price indices (no dividends); state mode counts every day, so days are "
+             "heavily overlapping — read `independent` (non-overlapping windows) as the sample "
+             "size; conditions without data are listed as such, never imputed."]
+    return "\n".join(lines) + "\n"
+
+
+def _bucket_view(sc: Scorecard) -> pd.DataFrame:
+    b = sc.buckets[sc.buckets["episode"] == "all"]
+    return pd.DataFrame({"series": b["series"], "score": b["score"], "horizon": b["horizon"],
+                         "n": b["n_days"], "indep.": b["n_independent"],
+                         "hit": b["hit_rate"].map(_pct), "mean": b["mean_fwd"].map(_pct),
+                         "median": b["median_fwd"].map(_pct)})
+
+
+def _md(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "_none_"
+    cols = [str(c) for c in frame.columns]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        out.append("| " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(out)
+
+
+def _score_svg(sc: Scorecard) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "rally-study"
+    fig, ax = plt.subplots(figsize=(10, 3))
+    path = sc.score_path
+    ax.plot(path.index, path.to_numpy(), lw=0.8, color="#1f4e79")
+    for ep in sc.study.episodes:
+        ax.axvspan(pd.Timestamp(ep.start), min(pd.Timestamp(ep.end), path.index[-1]),
+                   color="#f4b183", alpha=0.35)
+        ax.text(pd.Timestamp(ep.start), sc.n_conditions + 0.2, ep.name, fontsize=8)
+    ax.set_ylim(-0.5, sc.n_conditions + 0.8)
+    ax.set_ylabel("conditions met")
+    ax.set_title("Rally score over time (episodes shaded)")
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def to_html(sc: Scorecard) -> str:
+    def table(frame: pd.DataFrame) -> str:
+        return frame.to_html(index=False, na_rep="—", escape=True, border=0)
+
+    cond = sc.conditions.drop(columns=["description"])
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>{html.escape(sc.study.title)} — {sc.date.date()}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:3px 8px;border-bottom:1px solid #ddd;
+text-align:right}}th{{background:#f3f3f3}}h1{{font-size:1.5em}}</style></head><body>
+<section id="header"><h1>{html.escape(sc.study.title)}</h1>
+<p>As of <b>{sc.date.date()}</b>, using only data published by then.
+Score <b>{sc.score} of {sc.n_conditions}</b> ({sc.n_with_data} with data).</p></section>
+<section id="conditions"><h2>Conditions</h2>{table(cond)}</section>
+<section id="odds"><h2>Historical odds when the score was {sc.score}</h2>{table(odds_table(sc))}
+</section>
+<section id="monotonic"><h2>Monotonicity</h2>{table(sc.monotonic.round(4))}</section>
+<section id="buckets"><h2>All score buckets</h2>{table(_bucket_view(sc))}</section>
+<section id="score-path"><h2>Score path</h2>{_score_svg(sc)}</section>
+<section id="episodes"><h2>Episodes: conditions at the start</h2>
+{table(sc.episode_starts) if not sc.episode_starts.empty else "<p>none</p>"}</section>
+<section id="past"><h2>Past spells with score &ge; {sc.score}</h2>{table(sc.past.head(20))}
+</section></body></html>
+"""
+
+
+def write(sc: Scorecard, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"scorecard-{sc.date.date()}"
+    out = []
+    for ext, text in (("md", to_markdown(sc)), ("html", to_html(sc))):
+        dest = folder / f"{stem}.{ext}"
+        tmp = folder / f".{stem}.{ext}.tmp-{os.getpid()}"
+        tmp.write_text(text)
+        os.replace(tmp, dest)
+        out.append(dest)
+    return out[0], out[1]

@@ -258,12 +258,11 @@ def evaluate_all(
                    metrics["horizon_days"].map(labels))
     metrics["q_value"] = bh_qvalues(metrics["p_value"].to_numpy(np.float64))
     metrics = metrics[METRIC_COLUMNS].reset_index(drop=True)
-    sig_in_window = np.where(window[:, None], sm.values, np.nan)
-    events = ev.event_table(panel.index, sig_in_window, sm.numeric, horizons, study.mode, close,
-                            bench_close=bench)
+    events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
+                            bench_close=bench, mask=window)
     events = _label_events(events, sm.labels, labels)
-    mean, std, count = ev.event_paths(close, sig_in_window, sm.numeric, int(horizons.max()),
-                                      study.mode, bench_close=bench)
+    mean, std, count = ev.event_paths(close, sm.values, sm.numeric, int(horizons.max()),
+                                      study.mode, bench_close=bench, mask=window)
     paths_df = _paths_frame(mean, std, count, sm.labels)
     return metrics, events, paths_df
 
@@ -284,10 +283,12 @@ def _label_events(events: pd.DataFrame, labels: pd.DataFrame, hl: dict[int, str]
         "horizon_days": events["horizon_days"].to_numpy(),
         "fwd_return": events["fwd_return"].to_numpy(), "hit": events["hit"].to_numpy(),
     })
-    return out.sort_values(["signal", "variant", "horizon_days", "date"], kind="stable").reset_index(drop=True)
+    order = ["signal", "variant", "horizon_days", "date"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
 
 
-def _paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray, labels: pd.DataFrame) -> pd.DataFrame:
+def _paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray,
+                 labels: pd.DataFrame) -> pd.DataFrame:
     k, d = mean.shape
     n = count.reshape(-1).astype(np.int64)
     m = mean.reshape(-1)

@@ -1,0 +1,346 @@
+"""The vectorized core: did each signal variant predict forward returns?
+
+Contract (shared with ``benchmarks/naive.py``, the slow reference it is checked against):
+
+* forward return at day t over h days, entered at the next bar's close:
+  ``fwd[t, h] = close[t+1+h] / close[t+1] - 1`` (minus the same for the benchmark when set);
+* a day is *valid* for a variant when its signal has data (not NaN), the forward window ends
+  inside the data and the day lies in the episode; every count below is over valid days;
+* events are rising edges (on today, off and known yesterday) in ``events`` mode and every
+  on day in ``state`` mode; a signal is "on" when its value is > 0;
+* hit rate = share of events with ``fwd > 0``; base rate = the same share over all valid days
+  of that variant (so both see exactly the same dates); edge = hit rate - base rate;
+* ``n_independent`` counts events kept greedily at least h days apart (non-overlapping
+  windows); the binomial p-value uses only those, against the base rate;
+* ``t_hac``/``p_hac``: Newey-West t of the event indicator in a regression of the forward
+  return on it over the valid days, with h-1 lags for the overlapping windows;
+* ``ci_low``/``ci_high``: circular block-bootstrap interval for the hit rate (block = h);
+* ``ic``: Spearman correlation of a numeric signal's value with the forward return.
+
+One compiled pass per variant column computes every horizon and episode; variants run in
+parallel over cores and in cache-sized chunks. Nothing loops over variants or dates in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+from engine import stats
+
+METRICS = (
+    "n_days", "n_events", "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd",
+    "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "ci_low", "ci_high", "ic",
+)
+COUNT_METRICS = ("n_days", "n_events", "n_independent")
+_CHUNK = 256  # variant columns transposed and evaluated at a time (~15 MB for 7,560 days)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Metrics as (K variants, H horizons, E episodes) arrays; episode 0 is the full sample."""
+
+    metrics: dict[str, np.ndarray]
+    horizons: np.ndarray
+    episode_names: list[str]
+
+    def to_frame(self, labels: pd.DataFrame) -> pd.DataFrame:
+        """Long table, one row per variant x horizon x episode (variant-major order)."""
+        k, h, e = self.metrics["n_days"].shape
+        cols = {c: np.repeat(labels[c].to_numpy(), h * e) for c in ("signal", "variant", "params")
+                if c in labels}
+        cols["horizon_days"] = np.tile(np.repeat(np.asarray(self.horizons, np.int64), e), k)
+        cols["episode"] = np.tile(np.asarray(self.episode_names, dtype=object), k * h)
+        for name in METRICS:
+            values = self.metrics[name].reshape(-1)
+            cols[name] = values.astype(np.int64) if name in COUNT_METRICS else values
+        return pd.DataFrame(cols)
+
+
+def forward_returns(close: np.ndarray, horizons: np.ndarray,
+                    bench_close: np.ndarray | None = None) -> np.ndarray:
+    """(T, H) simple forward returns entered at the next close; NaN past the data's end."""
+    fwd = _fwd(np.asarray(close, dtype=np.float64), horizons)
+    if bench_close is not None:
+        fwd = fwd - _fwd(np.asarray(bench_close, dtype=np.float64), horizons)
+    return fwd
+
+
+def _fwd(close: np.ndarray, horizons: np.ndarray) -> np.ndarray:
+    n = len(close)
+    out = np.full((n, len(horizons)), np.nan)
+    for j, h in enumerate(np.asarray(horizons, dtype=np.int64)):  # a handful of horizons
+        if h < 1:
+            raise ValueError(f"horizons must be >= 1 day, got {h}")
+        if n > h + 1:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[: n - 1 - h, j] = close[1 + h:] / close[1: n - h] - 1.0
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def event_matrix(signals: np.ndarray, mode: str) -> np.ndarray:
+    """(T, K) bool: rising edges of ``signal > 0`` (events mode) or every on day (state)."""
+    sig = np.asarray(signals, dtype=np.float64)
+    on = sig > 0
+    if mode == "state":
+        return on
+    prev_off = np.zeros_like(on)
+    prev_off[1:] = sig[:-1] <= 0  # False when yesterday is NaN: no edge out of "no data"
+    return on & prev_off
+
+
+def evaluate(
+    close: np.ndarray,
+    signals: np.ndarray,
+    numeric: np.ndarray,
+    horizons: np.ndarray,
+    episodes: list[tuple[str, np.ndarray]],
+    mode: str = "events",
+    bench_close: np.ndarray | None = None,
+    n_boot: int = 0,
+    seed: int = 0,
+) -> EvalResult:
+    """Every metric for every variant x horizon x episode (see the module docstring)."""
+    if mode not in ("events", "state"):
+        raise ValueError(f"mode must be 'events' or 'state', got {mode!r}")
+    sig = np.asarray(signals, dtype=np.float64)
+    if sig.ndim != 2 or sig.shape[0] != len(close):
+        raise ValueError(f"signals must be (T={len(close)}, K), got {sig.shape}")
+    horizons = np.asarray(horizons, dtype=np.int64)
+    fwd = forward_returns(close, horizons, bench_close)
+    ep = np.ascontiguousarray(np.stack([np.asarray(m, dtype=bool) for _, m in episodes]))
+    n_k, n_h, n_e = sig.shape[1], len(horizons), len(episodes)
+    counts = np.zeros((n_k, n_h, n_e, 6), dtype=np.int64)
+    sums = np.zeros((n_k, n_h, n_e, 2))
+    median = np.full((n_k, n_h, n_e), np.nan)
+    t_hac = np.full((n_k, n_h, n_e), np.nan)
+    fwd_t = np.ascontiguousarray(fwd.T)
+    _kernel(sig, fwd_t, ep, horizons, mode == "state", counts, sums, median, t_hac)
+    m = _ratios(counts, sums)
+    m["median_fwd"] = median
+    m["t_hac"] = t_hac
+    m["p_hac"] = stats.two_sided_normal_p(t_hac)
+    ind_hits = counts[..., 5]
+    m["p_value"] = stats.binomial_pvalue(ind_hits, m["n_independent"], m["base_rate"])
+    m["ci_low"], m["ci_high"] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
+    m["ic"] = _ic(sig, np.asarray(numeric, dtype=bool), fwd, ep)
+    return EvalResult(metrics=m, horizons=horizons, episode_names=[n for n, _ in episodes])
+
+
+def _ratios(counts: np.ndarray, sums: np.ndarray) -> dict[str, np.ndarray]:
+    n_days, n_events, hits, base_hits, n_ind = (counts[..., i] for i in range(5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hit_rate = np.where(n_events > 0, hits / n_events, np.nan)
+        base_rate = np.where(n_days > 0, base_hits / n_days, np.nan)
+        return {
+            "n_days": n_days, "n_events": n_events, "n_independent": n_ind,
+            "hit_rate": hit_rate, "base_rate": base_rate, "edge": hit_rate - base_rate,
+            "mean_fwd": np.where(n_events > 0, sums[..., 0] / n_events, np.nan),
+            "base_mean_fwd": np.where(n_days > 0, sums[..., 1] / n_days, np.nan),
+        }
+
+
+@njit(cache=True, parallel=True)
+def _kernel(sig, fwd, ep, horizons, state, counts, sums, median, t_hac):  # pragma: no cover
+    """One pass per column over its valid days for each horizon and episode.
+
+    counts[k, h, e] = (n_days, n_events, hits, base_hits, n_independent, independent hits);
+    sums[k, h, e] = (sum of event returns, sum of all valid returns).
+    """
+    n_t, n_k = sig.shape
+    n_h, n_e = fwd.shape[0], ep.shape[0]
+    for k in prange(n_k):
+        s = np.empty(n_t)
+        for t in range(n_t):  # one strided read of the column into a contiguous buffer
+            s[t] = sig[t, k]
+        has = np.isfinite(s)
+        event = np.zeros(n_t, dtype=np.bool_)
+        for t in range(n_t):
+            if has[t] and s[t] > 0:
+                event[t] = state or (t > 0 and has[t - 1] and s[t - 1] <= 0)
+        buf = np.empty(n_t)
+        u = np.empty(n_t)
+        for j in range(n_h):
+            y = fwd[j]
+            h = horizons[j]
+            for e in range(n_e):
+                mask = ep[e]
+                nd = ne = hits = bhits = nind = ihits = 0
+                s_ev = s_all = 0.0
+                last = -(1 << 62)
+                for t in range(n_t):
+                    if not (mask[t] and has[t] and np.isfinite(y[t])):
+                        continue
+                    nd += 1
+                    s_all += y[t]
+                    up = y[t] > 0
+                    if up:
+                        bhits += 1
+                    if event[t]:
+                        buf[ne] = y[t]
+                        ne += 1
+                        s_ev += y[t]
+                        if up:
+                            hits += 1
+                        if t - last >= h:
+                            nind += 1
+                            last = t
+                            if up:
+                                ihits += 1
+                c = counts[k, j, e]
+                c[0], c[1], c[2], c[3], c[4], c[5] = nd, ne, hits, bhits, nind, ihits
+                sums[k, j, e, 0] = s_ev
+                sums[k, j, e, 1] = s_all
+                if ne > 0:
+                    median[k, j, e] = np.median(buf[:ne])
+                if nd >= 3 and 0 < ne < nd:
+                    t_hac[k, j, e] = _hac_t(y, event, has, mask, nd, ne, s_ev, s_all, h - 1, u)
+
+
+@njit(cache=True)
+def _hac_t(y, event, has, mask, nd, ne, s_ev, s_all, lags, u):  # pragma: no cover - compiled
+    """Newey-West t of b in y = a + b * event over valid days (the kernel of stats.py, with
+    the 0/1 regressor's moments in closed form). Invalid days contribute a zero score but keep
+    their place in time, so lag l is always l rows apart."""
+    n_t = len(y)
+    xbar = ne / nd
+    ybar = s_all / nd
+    slope = s_ev / ne - (s_all - s_ev) / (nd - ne)
+    sxx = ne * (1.0 - xbar)
+    for t in range(n_t):
+        if mask[t] and has[t] and np.isfinite(y[t]):
+            dx = (1.0 if event[t] else 0.0) - xbar
+            u[t] = dx * ((y[t] - ybar) - slope * dx)
+        else:
+            u[t] = 0.0
+    window = 0.0
+    lrv = 0.0
+    for t in range(n_t + lags):
+        if t < n_t:
+            window += u[t]
+        old = t - lags - 1
+        if old >= 0:
+            window -= u[old]
+        lrv += window * window
+    if lrv <= 0:
+        return np.nan
+    return slope / np.sqrt(lrv / (lags + 1.0) / (sxx * sxx))
+
+
+def _valid(sig: np.ndarray, fwd_col: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.isfinite(sig) & (np.isfinite(fwd_col) & mask)[:, None]
+
+
+def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed):
+    """Block-bootstrap CI of the hit rate per variant x horizon x episode (NaN when off)."""
+    shape = (sig.shape[1], len(horizons), ep.shape[0])
+    low, high = np.full(shape, np.nan), np.full(shape, np.nan)
+    if not n_boot or sig.shape[1] == 0:
+        return low, high
+    for a in range(0, sig.shape[1], _CHUNK):  # bounds the (T, chunk) temporaries
+        part = sig[:, a:a + _CHUNK]
+        event = event_matrix(part, mode)
+        for j, h in enumerate(horizons):
+            up = (fwd[:, j] > 0)[:, None]
+            for e in range(ep.shape[0]):
+                den = event & _valid(part, fwd[:, j], ep[e])
+                lo, hi = stats.block_bootstrap_ci((den & up).astype(np.float64),
+                                                  den.astype(np.float64), int(h), n_boot, seed)
+                low[a:a + _CHUNK, j, e], high[a:a + _CHUNK, j, e] = lo, hi
+    return low, high
+
+
+def _ic(sig, numeric, fwd, ep):
+    """Spearman IC of numeric signals' values against forward returns (NaN for boolean ones)."""
+    out = np.full((sig.shape[1], fwd.shape[1], ep.shape[0]), np.nan)
+    cols = np.flatnonzero(numeric)
+    if len(cols) == 0:
+        return out
+    part = sig[:, cols]
+    for j in range(fwd.shape[1]):
+        for e in range(ep.shape[0]):
+            x = np.where(_valid(part, fwd[:, j], ep[e]), part, np.nan)
+            out[cols, j, e] = stats.spearman_ic(x, fwd[:, j])
+    return out
+
+
+# ----------------------------------------------------------------------------- event lists
+
+
+def _events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[np.ndarray,
+                                                                                np.ndarray]:
+    """(t, k) of every event on a day inside ``mask``, in date order within each variant."""
+    ev = event_matrix(signals, mode)
+    if mask is not None:
+        ev &= np.asarray(mask, dtype=bool)[:, None]
+    k, t = np.nonzero(ev.T)
+    return t, k
+
+
+def event_table(
+    dates: pd.DatetimeIndex, signals: np.ndarray, numeric: np.ndarray, horizons: np.ndarray,
+    mode: str, close: np.ndarray, bench_close: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every event with its entry date and forward return per horizon (rows with a return)."""
+    del numeric  # events of numeric signals are rising edges of value > 0, like boolean ones
+    horizons = np.asarray(horizons, dtype=np.int64)
+    fwd = forward_returns(close, horizons, bench_close)
+    t, k = _events_in(np.asarray(signals, dtype=np.float64), mode, mask)
+    n_h = len(horizons)
+    ret = fwd[t].reshape(-1)
+    tt, kk = np.repeat(t, n_h), np.repeat(k, n_h)
+    hd = np.tile(horizons, len(t))
+    keep = np.isfinite(ret)
+    tt, kk, hd, ret = tt[keep], kk[keep], hd[keep], ret[keep]
+    idx = pd.DatetimeIndex(dates)
+    return pd.DataFrame({
+        "k": kk.astype(np.int64), "date": idx[tt], "entry_date": idx[tt + 1],
+        "horizon_days": hd, "fwd_return": ret, "hit": ret > 0,
+    })
+
+
+def event_paths(
+    close: np.ndarray, signals: np.ndarray, numeric: np.ndarray, max_days: int, mode: str,
+    bench_close: np.ndarray | None = None, mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Event study: mean, std and count of the cumulative return d = 0..max_days bars after
+    entry (next close), per variant: three (K, max_days + 1) arrays."""
+    del numeric
+    sig = np.asarray(signals, dtype=np.float64)
+    n_k, d = sig.shape[1], int(max_days) + 1
+    t, k = _events_in(sig, mode, mask)
+    steps = np.arange(d)
+    path = _path(np.asarray(close, dtype=np.float64), t, steps)
+    if bench_close is not None:
+        path = path - _path(np.asarray(bench_close, dtype=np.float64), t, steps)
+    ok = np.isfinite(path)
+    vals = np.where(ok, path, 0.0)
+    count = np.zeros((n_k, d))
+    total = np.zeros((n_k, d))
+    squares = np.zeros((n_k, d))
+    np.add.at(count, k, ok.astype(np.float64))
+    np.add.at(total, k, vals)
+    np.add.at(squares, k, vals * vals)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        var = np.where(count > 1, (squares - count * mean * mean) / (count - 1), np.nan)
+    return mean, np.sqrt(np.maximum(var, 0.0)), count.astype(np.int64)
+
+
+def _path(close: np.ndarray, t: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """close[t+1+d] / close[t+1] - 1 for each event row t and step d (NaN past the end)."""
+    n = len(close)
+    entry = t + 1
+    idx = entry[:, None] + steps[None, :]
+    inside = idx < n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base = np.where(entry < n, close[np.minimum(entry, n - 1)], np.nan)
+        out = close[np.minimum(idx, n - 1)] / base[:, None] - 1.0
+    out[~inside] = np.nan
+    out[~np.isfinite(out)] = np.nan
+    return out

@@ -1,0 +1,423 @@
+"""What a run report says: builds the ``Document`` from a run folder's files.
+
+Nothing is recomputed from market data: every number comes from the run folder, so a
+report re-rendered years later shows exactly what the run found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import pandas as pd
+
+from engine.report import charts
+from engine.report import tables as T
+from engine.report.files import RunFiles
+from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
+
+TOP_VARIANTS = 30
+MAX_GRID = 25  # largest sweep grid (per axis) also written out as a table
+
+NOT_AVAILABLE = "not available"
+
+
+def build(run: RunFiles) -> Document:
+    """The whole run report."""
+    study = run.manifest.get("study") or {}
+    m = run.metrics
+    mid = T.middle_horizon(m, run.manifest)
+    doc = Document(title=str(study.get("title") or study.get("name") or "study report"),
+                   lead=str(study.get("question") or ""), facts=header_facts(run.manifest, m))
+    doc.sections = [
+        data_section(run.manifest),
+        signals_section(m, run.manifest),
+        hit_rate_section(m, run.manifest),
+        event_study_section(run, mid),
+        episodes_section(run, mid),
+        backtest_section(run),
+        heatmap_section(m, run.manifest, mid),
+        variants_section(m),
+        caveats_section(run),
+        run_info_section(run.manifest),
+    ]
+    return doc
+
+
+def _chart(name: str, title: str, fig) -> Chart:
+    return Chart(name, title, charts.to_svg(fig, name))
+
+
+# --- header -------------------------------------------------------------------------------
+
+def header_facts(manifest: Mapping, metrics: pd.DataFrame) -> list[tuple[str, str]]:
+    study = manifest.get("study") or {}
+    bench = study.get("benchmark")
+    hs = study.get("horizons") or []
+    horizons = ", ".join(f"{h.get('label')} ({h.get('days')} trading days)" for h in hs) \
+        or ", ".join(T.horizons(metrics))
+    window = manifest.get("window") or {}
+    first = window.get("first") or study.get("start") or "start of data"
+    last = window.get("last") or study.get("end") or "end of data"
+    mode = study.get("mode") or "—"
+    mode_text = {"events": "events (the day a signal turns on)",
+                 "state": "state (every day the signal is on)"}.get(mode, str(mode))
+    facts = [
+        ("study", f"{study.get('name', '—')} ({study.get('file', '—')})"),
+        ("target", str(study.get("target") or "—")),
+        ("benchmark", str(bench) if bench else "none (absolute returns)"),
+        ("returns", f"target minus {bench}, simple returns, entered at the next close"
+         if bench else "target simple returns, entered at the next close"),
+        ("mode", mode_text),
+        ("horizons", horizons),
+        ("window", f"{first} to {last}"),
+        ("episodes", ", ".join(f"{e.get('name')} ({e.get('start')} to {e.get('end')})"
+                               for e in study.get("episodes") or []) or "none defined"),
+        ("run", f"{manifest.get('run_id', '—')}, created {manifest.get('created', '—')}"),
+    ]
+    return facts
+
+
+def data_section(manifest: Mapping) -> Section:
+    rows = manifest.get("datasets") or []
+    s = Section("data", "Data coverage")
+    if not rows:
+        s.blocks.append(f"Dataset list {NOT_AVAILABLE} (the manifest lists no datasets).")
+        return s
+    frame = pd.DataFrame([{
+        "id": d.get("id", "—"), "first": d.get("first", "—"), "last": d.get("last", "—"),
+        "rows": T.count(d.get("rows")), "lag (days)": T.count(d.get("lag_days")),
+        "frequency": d.get("frequency") or "—", "description": d.get("description") or "",
+    } for d in rows])
+    s.blocks += ["Each series is used as of its availability date (period date + publication "
+                 "lag), so a signal on day t only sees what was published by t.", Table(frame)]
+    return s
+
+
+# --- signals ------------------------------------------------------------------------------
+
+def signals_section(m: pd.DataFrame, manifest: Mapping) -> Section:
+    s = Section("signals", "Signals ranked")
+    best = T.best_variants(m)
+    if best.empty:
+        s.blocks.append(f"Ranked table {NOT_AVAILABLE}: the run has no rows for episode all.")
+        return s
+    frame, cls = T.display_rows(best, ("signal", "variant", "horizon"))
+    n_var = m.loc[m["episode"] == "all"].drop_duplicates(["signal", "variant"])
+    s.blocks += [
+        f"Best variant of each signal at each horizon (lowest q, then highest edge; episode "
+        f"all), {len(best)} rows from {len(n_var)} variants. Hit rate = share of events "
+        "followed by a positive forward return; base rate = the same share over all days of "
+        "the window; edge = hit rate − base rate in percentage points; events = all / "
+        "independent (non-overlapping windows); mean excess = mean forward return after "
+        "events minus the all-days mean; CI = 95% block-bootstrap interval of the hit rate; "
+        "q = Benjamini–Hochberg adjusted p-value. HTML shading: green = q <= 0.05 with at "
+        "least 10 independent events, yellow = q <= 0.10.",
+        Table(frame, cls),
+    ]
+    defs = definitions(manifest)
+    if defs is not None:
+        s.blocks.append(Table(defs, caption="signal definitions"))
+    return s
+
+
+def definitions(manifest: Mapping) -> pd.DataFrame | None:
+    sigs = (manifest.get("study") or {}).get("signals") or []
+    if not sigs:
+        return None
+    return pd.DataFrame([{
+        "signal": d.get("name", "—"),
+        "rule": d.get("family") or _combinator(d),
+        "params": ", ".join(f"{k}={json.dumps(v)}" for k, v in (d.get("params") or {}).items())
+        or "—",
+        "variants": T.count(d.get("n_variants")),
+        "description": d.get("description") or d.get("doc") or "",
+    } for d in sigs])
+
+
+def _combinator(d: Mapping) -> str:
+    comb = d.get("combinator")
+    inputs = d.get("inputs") or []
+    if comb:
+        return f"{comb}({', '.join(map(str, inputs))})" if inputs else str(comb)
+    return "—"
+
+
+def hit_rate_section(m: pd.DataFrame, manifest: Mapping) -> Section:
+    s = Section("hit-rates", "Hit rate vs base rate")
+    best = T.best_variants(m)
+    if not (best["n_events"].astype(float) > 0).any():
+        s.blocks.append(f"Chart {NOT_AVAILABLE}: no signal fired in the window.")
+        return s
+    s.blocks += ["Dots: hit rate of each signal's best variant with its 95% CI; bars: the base "
+                 "rate over the same window. n and q for every dot are in the table above.",
+                 _chart("hit-rates", "hit rate vs base rate by signal and horizon",
+                        charts.hit_rate_figure(m, manifest=manifest))]
+    return s
+
+
+def event_study_section(run: RunFiles, horizon: str | None) -> Section:
+    s = Section("event-study", "Event study")
+    if run.paths is None:
+        s.blocks.append(f"Event-study paths {NOT_AVAILABLE} (no paths.parquet in this run).")
+        return s
+    chosen = charts.event_study_variants(run.paths, run.metrics, horizon, run.manifest)
+    if not chosen:
+        s.blocks.append(f"Event-study chart {NOT_AVAILABLE}: no signal fired.")
+        return s
+    s.blocks += [f"Average cumulative return after entry for each signal's best variant at "
+                 f"{horizon}, with a 95% band (mean ± 1.96 standard errors). Paths of "
+                 "overlapping events are averaged as if independent, so the band is too narrow "
+                 "when events cluster.",
+                 _chart("event-study", "mean cumulative return path after events",
+                        charts.event_study_figure(run.paths, run.metrics, horizon,
+                                                  run.manifest))]
+    return s
+
+
+# --- episodes -----------------------------------------------------------------------------
+
+def episodes_section(run: RunFiles, horizon: str | None) -> Section:
+    s = Section("episodes", "Episodes")
+    study = run.manifest.get("study") or {}
+    eps = study.get("episodes") or []
+    m = run.metrics
+    best = T.best_variants(m)
+    best = best[best["horizon"] == horizon]
+    names = [e.get("name") for e in eps] + ["all"]
+    names += sorted(set(map(str, m["episode"].unique())) - set(names))
+    if best.empty:
+        s.blocks.append(f"Episode table {NOT_AVAILABLE}.")
+    else:
+        s.blocks += [f"Each signal's best variant at {horizon} (chosen on the full sample, "
+                     "not per episode) broken out by episode.", Table(*episode_table(m, best,
+                                                                              names))]
+        if not eps:
+            s.blocks.append("The study defines no episodes; only the full sample is shown.")
+    if run.prices is None:
+        s.blocks.append(f"Price chart {NOT_AVAILABLE} (no prices.parquet in this run).")
+    else:
+        labels = {"target": str(study.get("target") or "target"),
+                  "benchmark": str(study.get("benchmark") or "benchmark")}
+        s.blocks.append(_chart("prices", "target price with episodes shaded",
+                               charts.price_figure(run.prices, eps, labels)))
+    return s
+
+
+def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    keys = best[["signal", "variant", "horizon"]]
+    rows = keys.merge(m, on=["signal", "variant", "horizon"], how="left")
+    order = {n: i for i, n in enumerate(names)}
+    sig_order = {s: i for i, s in enumerate(T.signal_order(best))}
+    rows = rows[rows["episode"].isin(order)]
+    rows = rows.assign(_s=rows["signal"].map(sig_order), _e=rows["episode"].map(order))
+    rows = rows.sort_values(["_s", "_e"], kind="stable")
+    return T.display_rows(rows, ("signal", "variant", "episode"))
+
+
+# --- backtest -----------------------------------------------------------------------------
+
+def backtest_section(run: RunFiles) -> Section:
+    s = Section("backtest", "Backtest: equity vs buy-and-hold")
+    if run.backtest is None and run.equity is None:
+        s.blocks.append(f"Backtest {NOT_AVAILABLE} (backtest disabled or no backtest.parquet "
+                        "in this run).")
+        return s
+    if run.equity is not None:
+        s.blocks.append(_chart("equity", "equity curves vs buy-and-hold",
+                               charts.equity_figure(run.equity, run.backtest)))
+    else:
+        s.blocks.append(f"Equity curves {NOT_AVAILABLE} (no equity.parquet).")
+    if run.backtest is not None:
+        s.blocks += ["Long the target while the signal is on, else in cash; buy-and-hold rows "
+                     "first, then each signal's best variant by Sharpe. DSR = deflated Sharpe "
+                     "ratio (probability the Sharpe is real given how many variants were "
+                     "tried).", Table(backtest_table(run.backtest))]
+    else:
+        s.blocks.append(f"Backtest table {NOT_AVAILABLE} (no backtest.parquet).")
+    return s
+
+
+def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
+    b = bt.copy()
+    for c in ("sharpe", "total_return", "annual_return", "annual_vol", "sortino",
+              "max_drawdown", "exposure", "n_trades", "win_rate", "dsr"):
+        if c not in b.columns:
+            b[c] = float("nan")
+    bh = b[b["signal"] == "buy-and-hold"]
+    strat = b[b["signal"] != "buy-and-hold"]
+    n_var = strat.groupby("signal", sort=False).size()
+    strat = strat.sort_values(["sharpe", "variant"], ascending=[False, True],
+                              na_position="last", kind="stable").drop_duplicates("signal")
+    rows = pd.concat([bh, strat])
+    return pd.DataFrame({
+        "strategy": rows["signal"].astype(str), "variant": rows["variant"].astype(str),
+        "variants tried": [T.count(n_var.get(s, 1)) if s != "buy-and-hold" else "—"
+                           for s in rows["signal"]],
+        "total return": rows["total_return"].map(T.spct),
+        "annual return": rows["annual_return"].map(T.spct),
+        "annual vol": rows["annual_vol"].map(T.pct),
+        "Sharpe": rows["sharpe"].map(T.fnum), "Sortino": rows["sortino"].map(T.fnum),
+        "max drawdown": rows["max_drawdown"].map(T.spct),
+        "exposure": rows["exposure"].map(T.pct), "trades": rows["n_trades"].map(T.count),
+        "win rate": rows["win_rate"].map(T.pct), "DSR": rows["dsr"].map(T.fnum),
+    })
+
+
+# --- parameter sweeps ---------------------------------------------------------------------
+
+def heatmap_section(m: pd.DataFrame, manifest: Mapping, horizon: str | None) -> Section:
+    s = Section("heatmaps", "Parameter sweeps")
+    order = T.horizons(m, manifest)
+    found = False
+    for signal in map(str, m["signal"].unique()):
+        rows, swept = T.sweep(m, signal)
+        if not swept:
+            continue
+        found = True
+        name = "sweep-" + _slug(signal)
+        s.blocks.append(_chart(name, f"{signal}: edge by {', '.join(swept)}",
+                               charts.sweep_figure(rows, swept, signal, horizon, order)))
+        grid = sweep_grid_table(rows, swept, horizon, order)
+        if grid is not None:
+            s.blocks.append(grid)
+    if not found:
+        s.blocks.append("No signal has a swept parameter (every signal has one variant).")
+    else:
+        s.blocks.insert(0, "Edge of every variant of the swept signals (episode all). A real "
+                        "effect shows as a smooth region of similar values; a lone bright cell "
+                        "among neighbours of the opposite sign is likely noise from the search.")
+    return s
+
+
+def sweep_grid_table(rows: pd.DataFrame, swept: list[str], horizon: str | None,
+                     order: list[str]) -> Table | None:
+    """The numbers behind a sweep chart (for the Markdown reader): edge pts, * = q <= 0.05."""
+    def cell(e, q) -> str:
+        return T.pts(e) + ("*" if T.num(q) <= T.STRONG_Q else "")
+
+    if len(swept) >= 2:
+        edge, q = charts.heatmap_grid(rows, swept, horizon)
+        if edge.shape[0] > MAX_GRID or edge.shape[1] > MAX_GRID:
+            return None
+        frame = pd.DataFrame({f"{swept[0]} \\ {swept[1]}": [str(v) for v in edge.index]})
+        for c in edge.columns:
+            frame[str(c)] = [cell(e, qq) for e, qq in zip(edge[c], q[c], strict=True)]
+        extra = f", best over {', '.join(swept[2:])}" if len(swept) > 2 else ""
+        return Table(frame, caption=f"edge (pts) at {horizon}{extra}; * = q <= 0.05")
+    p = swept[0]
+    values = T.sorted_values(rows[p])
+    if len(values) > MAX_GRID:
+        return None
+    frame = pd.DataFrame({p: [str(v) for v in values]})
+    for h in order:
+        r = rows[rows["horizon"] == h].drop_duplicates(p).set_index(p)
+        if r.empty:
+            continue
+        frame[h] = [cell(r["edge"].get(v), r["q_value"].get(v)) for v in values]
+    return Table(frame, caption="edge (pts) by horizon; * = q <= 0.05")
+
+
+def _slug(text: str) -> str:
+    out = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    return out or "signal"
+
+
+def variants_section(m: pd.DataFrame) -> Section:
+    s = Section("variants", f"Top {TOP_VARIANTS} variants")
+    top = T.rank_table(m[m["episode"] == "all"], by="q_value", episode=None, top=TOP_VARIANTS)
+    frame, cls = T.display_rows(top, ("signal", "variant", "horizon"), with_verdict=False)
+    s.blocks += ["Every variant x horizon on the full sample, ranked by q (then edge).",
+                 Table(frame, cls)]
+    return s
+
+
+# --- caveats and provenance ---------------------------------------------------------------
+
+def caveats_section(run: RunFiles) -> Section:
+    m, manifest = run.metrics, run.manifest
+    study = manifest.get("study") or {}
+    datasets = manifest.get("datasets") or []
+    items = [_price_caveat(study, datasets), _overlap_caveat(m), _testing_caveat(m),
+             _proxy_caveat(datasets, study), _nodata_caveat(m)]
+    lagged = [f"{d.get('id')} ({T.count(d.get('lag_days'))} d)" for d in datasets
+              if T.num(d.get("lag_days")) > 0]
+    if lagged:
+        items.append("Publication lags applied: " + ", ".join(lagged) + ".")
+    return Section("caveats", "Caveats", [Bullets(items)])
+
+
+def _price_caveat(study: Mapping, datasets: list) -> str:
+    ids = {study.get("target"), study.get("benchmark")}
+    desc = " ".join(str(d.get("description", "")) for d in datasets if d.get("id") in ids)
+    if "total return" in desc.lower():
+        return ("Returns use the datasets described as total return where available; check "
+                "the data coverage table for which series include dividends.")
+    return ("Prices are price indexes, not total return: dividends are excluded, so absolute "
+            "returns understate what an investor earned by roughly the dividend yield "
+            "(excess returns against another price index are affected much less).")
+
+
+def _overlap_caveat(m: pd.DataFrame) -> str:
+    text = ("Forward windows of nearby events overlap, so events are not independent: "
+            "'independent' counts events whose windows do not overlap; hit-rate tests use "
+            "those and mean-return t-statistics use HAC (Newey–West) errors.")
+    a = m[(m["episode"] == "all") & (m["n_events"].astype(float) > 0)]
+    if a.empty:
+        return text
+    ratio = a["n_independent"].astype(float) / a["n_events"].astype(float)
+    worst = a.loc[ratio.idxmin()]
+    return text + (f" Heaviest overlap here: {worst['signal']} ({worst['variant']}) at "
+                   f"{worst['horizon']}, {T.count(worst['n_events'])} events but "
+                   f"{T.count(worst['n_independent'])} independent.")
+
+
+def _testing_caveat(m: pd.DataFrame) -> str:
+    a = m[m["episode"] == "all"]
+    n_var = len(a.drop_duplicates(["signal", "variant"]))
+    n_h = a["horizon"].nunique()
+    return (f"Multiple testing: {n_var} variants x {n_h} horizons were tried. q-values are "
+            "Benjamini–Hochberg adjusted across every variant x horizon in this run, so a "
+            "q of 0.05 means about 5% of results at least that strong are expected to be false "
+            "discoveries. Picking the best variant per signal still flatters its edge; check "
+            "its neighbours in the parameter sweeps.")
+
+
+def _proxy_caveat(datasets: list, study: Mapping) -> str:
+    proxies = [f"{d.get('id')}: {d.get('description')}" for d in datasets
+               if "proxy" in f"{d.get('id')} {d.get('description')}".lower()]
+    proxies += [f"{s.get('name')}: {s.get('description') or s.get('doc')}"
+                for s in study.get("signals") or []
+                if "proxy" in str(s.get("description") or s.get("doc") or "").lower()]
+    if proxies:
+        return "Proxies used: " + "; ".join(p.rstrip(". ") for p in proxies) + "."
+    return ("Proxies: no dataset or signal is described as a proxy; where the study stands a "
+            "public series in for an unavailable one, its description says so.")
+
+
+def _nodata_caveat(m: pd.DataFrame) -> str:
+    nd = m[m["n_days"].astype(float) == 0].drop_duplicates(["signal", "episode"])
+    if nd.empty:
+        return ("Rows with n_days = 0 would mean a signal had no data in an episode; this run "
+                "has none.")
+    pairs = ", ".join(f"{r.signal} in {r.episode}" for r in nd.itertuples())
+    return ("Rows with n_days = 0 mean the signal had no data in that episode (its inputs do "
+            f"not cover it); their statistics are blank, not zero: {pairs}.")
+
+
+def run_info_section(manifest: Mapping) -> Section:
+    study = manifest.get("study") or {}
+    versions = manifest.get("versions") or {}
+    timings = manifest.get("timings") or {}
+    items = [
+        ("run id", str(manifest.get("run_id", "—"))),
+        ("study file", f"{study.get('file', '—')} (sha256 {str(study.get('sha256', '—'))[:16]})"),
+        ("command", str(manifest.get("command", "—"))),
+        ("engine", f"{manifest.get('engine_version', '—')}, git "
+                   f"{str(manifest.get('git_commit') or '—')[:12]}"),
+        ("seed / bootstrap draws", f"{manifest.get('seed', '—')} / {manifest.get('n_boot', '—')}"),
+        ("versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
+        ("timings", ", ".join(f"{k} {T.num(v):.2f} s" for k, v in timings.items()) or "—"),
+    ]
+    return Section("run-info", "Reproducibility", [Facts(items)])

@@ -236,21 +236,28 @@ def _valid(sig: np.ndarray, fwd_col: np.ndarray, mask: np.ndarray) -> np.ndarray
 
 
 def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed):
-    """Block-bootstrap CI of the hit rate per variant x horizon x episode (NaN when off)."""
-    shape = (sig.shape[1], len(horizons), ep.shape[0])
-    low, high = np.full(shape, np.nan), np.full(shape, np.nan)
-    if not n_boot or sig.shape[1] == 0:
+    """Block-bootstrap CI of the hit rate per variant x horizon x episode (NaN when off).
+
+    Episodes are stacked as extra columns so each horizon draws its resampled histories once.
+    """
+    n_k, n_e = sig.shape[1], ep.shape[0]
+    low, high = np.full((n_k, len(horizons), n_e), np.nan), np.full((n_k, len(horizons), n_e),
+                                                                     np.nan)
+    if not n_boot or n_k == 0:
         return low, high
-    for a in range(0, sig.shape[1], _CHUNK):  # bounds the (T, chunk) temporaries
+    for a in range(0, n_k, _CHUNK):  # bounds the (T, chunk x episodes) temporaries
         part = sig[:, a:a + _CHUNK]
-        event = event_matrix(part, mode)
+        event = event_matrix(part, mode) & np.isfinite(part)
         for j, h in enumerate(horizons):
-            up = (fwd[:, j] > 0)[:, None]
-            for e in range(ep.shape[0]):
-                den = event & _valid(part, fwd[:, j], ep[e])
-                lo, hi = stats.block_bootstrap_ci((den & up).astype(np.float64),
-                                                  den.astype(np.float64), int(h), n_boot, seed)
-                low[a:a + _CHUNK, j, e], high[a:a + _CHUNK, j, e] = lo, hi
+            ok = np.isfinite(fwd[:, j])[:, None] & ep.T  # (T, E)
+            den = event[:, :, None] & ok[:, None, :]  # (T, k, E)
+            num = den & (fwd[:, j] > 0)[:, None, None]
+            flat = (part.shape[0], -1)
+            lo, hi = stats.block_bootstrap_ci(num.reshape(flat).astype(np.float64),
+                                              den.reshape(flat).astype(np.float64), int(h),
+                                              n_boot, seed)
+            low[a:a + _CHUNK, j], high[a:a + _CHUNK, j] = (lo.reshape(-1, n_e),
+                                                         hi.reshape(-1, n_e))
     return low, high
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.report import tables as T
@@ -30,6 +31,6 @@ def print_table(df: pd.DataFrame, title: str, console: Console | None = None) ->
         return
     for row in df.to_dict("records"):
         cells = T.metric_columns(row)
-        table.add_row(*[str(row.get(c, "")) for c in lead], *[cells[c] for c in shown],
+        table.add_row(*[escape(str(row.get(c, ""))) for c in lead], *[cells[c] for c in shown],
                       style=STYLE[T.row_class(row)])
     console.print(table)

@@ -19,6 +19,10 @@ from engine.catalog import Catalog, Entry, split_ref
 from engine.errors import DataError
 
 ALIASES = ("@target", "@benchmark")
+# A value this many days past its availability date is no longer "the latest reading": the
+# series has stopped (Shiller earnings end 2023-06) or skipped releases. Treat it as no data
+# rather than carry it forward for years.
+STALE_AFTER_DAYS = {"daily": 10, "weekly": 21, "monthly": 95, "quarterly": 190, "annual": 400}
 
 
 def period_end(dates: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
@@ -92,6 +96,10 @@ class Panel:
         out = arr[np.clip(pos, 0, None)] if len(arr) else np.full((len(pos), *arr.shape[1:]), np.nan)
         out = np.array(out, dtype=np.float64, copy=True)
         out[pos < 0] = np.nan
+        max_age = STALE_AFTER_DAYS.get(self.entries[id_].frequency)
+        if max_age is not None and len(avail):
+            age = self.index.asi8 - avail.asi8[np.clip(pos, 0, None)]
+            out[age > pd.Timedelta(days=max_age).value] = np.nan
         return out
 
     def daily(self, ref: str) -> np.ndarray:

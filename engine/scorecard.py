@@ -184,7 +184,8 @@ def _bucket_stats(study, panel, score, n, episodes):
         mono.extend(_monotonic(label, close, bench, score, horizons, hl, episodes[0][1],
                                study, spearman_ic))
     buckets = pd.concat(frames, ignore_index=True)
-    keep = ["series", "score", "horizon", "horizon_days", "episode", "n_days", "n_independent",
+    keep = ["series", "score", "horizon", "horizon_days", "episode", "n_days", "n_events",
+            "n_independent",
             "hit_rate", "base_rate", "mean_fwd", "median_fwd", "base_mean_fwd", "ci_low",
             "ci_high", "p_value"]
     return buckets[keep], pd.DataFrame(mono)

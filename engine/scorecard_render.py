@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.scorecard import Scorecard
@@ -28,7 +29,7 @@ def _num(x) -> str:
 def odds_table(sc: Scorecard) -> pd.DataFrame:
     o = sc.odds
     return pd.DataFrame({
-        "series": o["series"], "horizon": o["horizon"], "days (n)": o["n_days"],
+        "series": o["series"], "horizon": o["horizon"], "days at score": o["n_events"],
         "independent": o["n_independent"], "hit rate": o["hit_rate"].map(_pct),
         "base rate": o["base_rate"].map(_pct), "mean": o["mean_fwd"].map(_pct),
         "median": o["median_fwd"].map(_pct),
@@ -45,8 +46,9 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
     for c in ["condition", "status", "value", "as of", "rule"]:
         t.add_column(c, overflow="fold")
     for r in sc.conditions.itertuples():
-        t.add_row(r.condition, f"[{STATUS_STYLE[r.status]}]{r.status}", _num(r.value),
-                  r.value_date or "—", r.rule)
+        t.add_row(escape(r.condition), f"[{STATUS_STYLE[r.status]}]{r.status}", _num(r.value),
+                  r.value_date if isinstance(r.value_date, str) and r.value_date else "—",
+                  escape(str(r.rule)))
     console.print(t)
     _print_frame(console, odds_table(sc), f"historical odds when the score was {sc.score}")
     mono = sc.monotonic.copy()
@@ -65,7 +67,7 @@ def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
     for c in frame.columns:
         t.add_column(str(c))
     for row in frame.itertuples(index=False):
-        t.add_row(*[str(v) for v in row])
+        t.add_row(*[escape(str(v)) for v in row])
     console.print(t)
 
 
@@ -89,7 +91,7 @@ def to_markdown(sc: Scorecard) -> str:
 def _bucket_view(sc: Scorecard) -> pd.DataFrame:
     b = sc.buckets[sc.buckets["episode"] == "all"]
     return pd.DataFrame({"series": b["series"], "score": b["score"], "horizon": b["horizon"],
-                         "n": b["n_days"], "indep.": b["n_independent"],
+                         "days": b["n_events"], "indep.": b["n_independent"],
                          "hit": b["hit_rate"].map(_pct), "mean": b["mean_fwd"].map(_pct),
                          "median": b["median_fwd"].map(_pct)})
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from engine.errors import StudyError
@@ -36,7 +37,8 @@ def guarded(func):
         try:
             return func(*args, **kwargs)
         except StudyError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            # escape: messages quote user text (a bad cell like "[/b]" is not rich markup)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
         except typer.Exit:
             raise
@@ -46,7 +48,8 @@ def guarded(func):
         except Exception as exc:
             if os.environ.get("STUDY_DEBUG"):
                 raise
-            err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: "
+                              f"{escape(str(exc))}\n"
                               "This is a bug. Re-run with STUDY_DEBUG=1 for the traceback.",
                               highlight=False)
             raise typer.Exit(1) from None
@@ -114,14 +117,15 @@ def data_list() -> None:
 def data_show(
     id_: Annotated[str, typer.Argument(metavar="ID", help="Dataset id, e.g. fred.DGS10.")],
     tail: Annotated[int, typer.Option(help="Rows to show from the end.")] = 10,
+    mirror: MirrorOpt = None,
 ) -> None:
-    """Show a dataset's catalog entry, provenance and last rows."""
-    from engine import datasets
+    """Show a dataset's catalog entry, provenance and last rows (stale check with a mirror)."""
+    from engine import datasets, paths
     from engine.catalog import Catalog
 
     catalog = Catalog.load()
     entry = catalog.get(id_)
-    frame, meta = datasets.load(catalog, id_)
+    frame, meta = datasets.load(catalog, id_, paths.mirror_dir(mirror))
     console.print(f"[bold]{entry.id}[/] — {entry.description}\n"
                   f"source {entry.source} · file {entry.file} · {entry.frequency} · "
                   f"units {entry.units} · lag {entry.lag_days} days after period end\n"
@@ -236,6 +240,8 @@ def run_cmd(
     n_boot: Annotated[int | None, typer.Option(help="Bootstrap draws (override).")] = None,
     top: Annotated[int, typer.Option(help="Rows in the printed table.")] = 25,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip HTML/MD reports.")] = False,
+    no_backtest: Annotated[bool, typer.Option("--no-backtest",
+                                              help="Skip the vectorbt backtests.")] = False,
 ) -> None:
     """Run a study: evaluate every signal variant, print the ranked table, write a run folder."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -248,14 +254,15 @@ def run_cmd(
                          fix="use local or dask")
     ov = Overrides(horizons=horizon, episodes=episode, start=start, end=end, out=out,
                    executor=executor, scheduler=scheduler, n_boot=n_boot,
-                   reports=not no_report)
+                   reports=not no_report, backtest=False if no_backtest else None)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting", total=None)
         result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
     _print_changes(result)
-    table = rank_table(result.metrics, by="q_value", episode="all", top=top)
-    print_table(table, f"{result.study.title} — ranked by q-value (episode all)", console)
+    shown = episode[0] if episode else "all"
+    table = rank_table(result.metrics, by="q_value", episode=shown, top=top)
+    print_table(table, f"{result.study.title} — ranked by q-value (episode {shown})", console)
     t = result.manifest["timings"]
     console.print(f"run folder: [bold]{result.run_dir}[/]\n"
                   f"{result.manifest['n_variants']} variants, {len(result.metrics)} rows · "

@@ -1,0 +1,125 @@
+"""End to end on the real mirror: `study run small-cap-revisions`, the run folder contract,
+re-rendering, the notebook API, compare and the scorecard as of 2025-06-30."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import app
+
+pytestmark = pytest.mark.realdata
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT = [
+    "signal", "variant", "params", "horizon", "horizon_days", "episode", "n_days", "n_events",
+    "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd", "median_fwd", "base_mean_fwd",
+    "t_hac", "p_value", "q_value", "ci_low", "ci_high", "ic",
+]
+
+
+def _mirror() -> Path:
+    env = os.environ.get("STUDY_DATA_MIRROR")
+    path = Path(env) if env else ROOT.parent / "shared" / "data"
+    if not (path / "MANIFEST.md").is_file():
+        pytest.skip(f"real data mirror not found at {path}: set STUDY_DATA_MIRROR")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    mirror = _mirror()
+    out = tmp_path_factory.mktemp("results")
+    res = CliRunner().invoke(app, ["run", "small-cap-revisions", "--out", str(out)],
+                             env={"STUDY_DATA_MIRROR": str(mirror)})
+    assert res.exit_code == 0, res.output
+    assert "ranked by q-value" in res.output
+    runs = list((out / "small-cap-revisions").iterdir())
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_metrics_follow_the_contract(run_dir):
+    m = pd.read_parquet(run_dir / "metrics.parquet")
+    assert [c for c in CONTRACT if c not in m.columns] == []
+    assert set(m["episode"]) == {"all", "2019", "2021", "2025"}
+    assert set(m["horizon"]) == {"1m", "3m", "6m", "12m"}
+    assert m["q_value"].dropna().between(0, 1).all()
+    assert (m["q_value"].dropna() >= m.loc[m["q_value"].notna(), "p_value"] - 1e-12).all()
+    # every hit rate has its sample size next to it
+    assert (m.loc[m["hit_rate"].notna(), "n_events"] > 0).all()
+    # Shiller earnings end in 2023: the 2025 rows say "no data", never a made-up value
+    earn = m[(m["signal"] == "earnings-revision-upturn") & (m["episode"] == "2025")]
+    assert len(earn) and (earn["n_days"] == 0).all() and earn["hit_rate"].isna().all()
+    # boolean signals have no IC
+    assert m["ic"].isna().all()
+
+
+def test_manifest_records_what_makes_the_run_reproducible(run_dir):
+    man = json.loads((run_dir / "manifest.json").read_text())
+    text = json.dumps(man)
+    for key in ("sha256", "seed", "timings"):
+        assert key in text
+    ids = {d["id"]: d for d in man["datasets"]}
+    assert {"index.RUT", "index.GSPC", "fred.BAMLH0A0HYM2"} <= set(ids)
+    assert all(len(d["sha256"]) == 64 and d["first"] and d["last"] for d in ids.values())
+    assert man["study"]["sha256"] and man["seed"] == 7
+    assert {"evaluate", "load", "signals"} <= set(man["timings"])
+    assert "vectorbt" in text and "pandas" in text
+
+
+def test_reports_backtest_and_equity_are_written(run_dir):
+    html = (run_dir / "report.html").read_text()
+    md = (run_dir / "report.md").read_text()
+    for section in ("hit-rates", "event-study", "episodes", "backtest", "caveats"):
+        assert f'id="{section}"' in html
+    assert "<script src=" not in html  # self-contained: opens offline
+    assert "small" in md.lower()
+    bt = pd.read_parquet(run_dir / "backtest.parquet")
+    assert "buy-and-hold" in set(bt["signal"])
+    eq = pd.read_parquet(run_dir / "equity.parquet")
+    assert np.allclose(eq.iloc[0].dropna(), 1.0)
+
+
+def test_report_rerenders_without_recomputing(run_dir):
+    before = (run_dir / "metrics.parquet").read_bytes()
+    (run_dir / "report.md").unlink()
+    res = CliRunner().invoke(app, ["report", str(run_dir)])
+    assert res.exit_code == 0, res.output
+    assert (run_dir / "report.md").is_file()
+    assert (run_dir / "metrics.parquet").read_bytes() == before
+
+
+def test_api_reopens_the_run(run_dir):
+    import engine
+
+    run = engine.load_run(run_dir)
+    assert len(run.metrics) == len(pd.read_parquet(run_dir / "metrics.parquet"))
+    assert run.report_path.is_file()
+    assert not run.events.empty and {"date", "entry_date", "fwd_return"} <= set(run.events)
+    fig = run.plot_hit_rates(horizon="3m")
+    assert fig.axes
+
+
+def test_compare_ranks_across_runs(run_dir, tmp_path):
+    res = CliRunner().invoke(app, ["compare", str(run_dir), "--horizon", "3m", "--by", "edge",
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "compare.md").is_file() or list(tmp_path.glob("*.md"))
+
+
+def test_scorecard_as_of_2025_06_30(tmp_path):
+    mirror = _mirror()
+    res = CliRunner().invoke(app, ["scorecard", "--date", "2025-06-30"],
+                             env={"STUDY_DATA_MIRROR": str(mirror)})
+    assert res.exit_code == 0, res.output
+    assert "as of 2025-06-30" in res.output
+    # Shiller data end in 2023: those conditions have no data, they are not imputed
+    assert "no data" in res.output
+    assert "historical odds" in res.output

@@ -40,8 +40,13 @@ def availability(dates: pd.DatetimeIndex, entry: Entry) -> pd.DatetimeIndex:
 
 
 def asof_positions(avail: pd.DatetimeIndex, index: pd.DatetimeIndex) -> np.ndarray:
-    """For each day in ``index``, the position of the last observation available by then (-1: none)."""
-    return np.searchsorted(avail.asi8, index.asi8, side="right") - 1
+    """For each day in ``index``, the last observation available by then (-1: none)."""
+    return np.searchsorted(_ns(avail), _ns(index), side="right") - 1
+
+
+def _ns(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Integer nanoseconds: pandas 3 indexes come in s/ms/us/ns units, so never mix raw asi8."""
+    return pd.DatetimeIndex(dates).as_unit("ns").asi8
 
 
 class Panel:
@@ -98,7 +103,7 @@ class Panel:
         out[pos < 0] = np.nan
         max_age = STALE_AFTER_DAYS.get(self.entries[id_].frequency)
         if max_age is not None and len(avail):
-            age = self.index.asi8 - avail.asi8[np.clip(pos, 0, None)]
+            age = _ns(self.index) - _ns(avail)[np.clip(pos, 0, None)]
             out[age > pd.Timedelta(days=max_age).value] = np.nan
         return out
 

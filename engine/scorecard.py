@@ -242,7 +242,7 @@ def _past_dates(panel: Panel, score: np.ndarray, current: int, window: np.ndarra
 def _episode_starts(study, panel, names, met, score):
     rows = []
     for ep in study.episodes:
-        i = np.searchsorted(panel.index.asi8, pd.Timestamp(ep.start).value)
+        i = int(panel.index.searchsorted(pd.Timestamp(ep.start)))
         if i >= len(panel.index):
             continue
         row = {"episode": ep.name, "date": panel.index[i].date(), "score": int(score[i])}

@@ -1,0 +1,301 @@
+"""Backtest every signal variant as a vectorbt portfolio, against buy-and-hold.
+
+Rules (the same for every variant, so variants differ only by their signal):
+
+* **No look-ahead.** A signal seen at day t's close is acted on at day t+1's close: the
+  position held after the close of day t+1 is the signal of day t (on = value > 0; 0 and
+  NaN are off). A signal on the last day therefore never trades. Entries and exits are the
+  shifted *state* (not edges), so a position is (re)opened whenever it should be held.
+* **Costs.** ``fees`` and ``slippage`` are fractions charged per side by vectorbt: buys fill
+  at close * (1 + slippage) and sells at close * (1 - slippage), each paying ``fees`` of the
+  traded value. The whole portfolio value (start 1.0) goes in on entry and comes out on exit.
+* **Hedge** (``hedge=True``): long the target and short the benchmark for equal notional,
+  rebalanced daily. It is simulated as one vectorbt asset, the *spread index*
+  ``S_t = prod(1 + r_target - r_bench)``, so a day in position earns exactly
+  ``r_target_t - r_bench_t`` on the whole equity (no interest on the short's cash). Both legs
+  trade on every entry and exit, so the spread asset is charged ``2 * fees`` and
+  ``2 * slippage`` per side; the small daily rebalancing trades are not charged. A day with
+  ``r_target - r_bench <= -100%`` would wipe the position out; the index is floored just
+  above zero there instead of going negative.
+* **Buy-and-hold** rows for the target (and the benchmark when given) are bought at their
+  first valid close and held to the end, with no costs: one round trip over years is
+  negligible, and it keeps each row equal to the index's own price return.
+* **Missing prices.** NaN closes (e.g. the benchmark not trading on a target day) are
+  forward-filled for valuation and trading. Before an asset's first valid close nothing
+  trades, the equity stays 1.0 and those rows are left out of that column's statistics.
+
+All variants (and the buy-and-hold columns) go through ONE ``Portfolio.from_signals`` call
+with one column each; the statistics are then computed column-wise with numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import SpecError
+from engine.stats import deflated_sharpe_ratio
+
+__all__ = ["BH", "METRIC_COLUMNS", "TRADING_DAYS", "BacktestResult", "backtest"]
+
+TRADING_DAYS = 252
+BH = "buy-and-hold"
+METRIC_COLUMNS = [
+    "signal", "variant", "total_return", "annual_return", "annual_vol", "sharpe", "sortino",
+    "max_drawdown", "exposure", "n_trades", "win_rate", "dsr", "hedge",
+]
+_STATS_CHUNK_BYTES = 32 * 2**20  # one (T, C) float temporary in the statistics
+_SPREAD_FLOOR = 1e-12  # smallest daily growth factor of the spread index (a wipe-out)
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """``metrics``: one row per variant, then the buy-and-hold rows (``METRIC_COLUMNS``).
+
+    Returns are simple fractions; ``annual_return`` is the compound annual growth rate over
+    the column's live days (252 a year), ``max_drawdown`` is <= 0, ``exposure`` the share of
+    live days ending in a position, ``n_trades`` counts an open trade too but ``win_rate``
+    (net of costs) only closed ones, ``dsr`` is NaN on buy-and-hold rows and ``hedge`` is
+    True only on hedged strategy rows (buy-and-hold is never hedged).
+    ``equity``: portfolio value per date (start 1.0), one column per row of ``metrics``
+    named ``"{signal}|{variant}"`` (``"buy-and-hold|{name}"`` for the reference rows)."""
+
+    metrics: pd.DataFrame
+    equity: pd.DataFrame
+
+
+def backtest(
+    dates: pd.DatetimeIndex,
+    close: np.ndarray,
+    signals: np.ndarray,
+    labels: pd.DataFrame,
+    bench_close: np.ndarray | None = None,
+    hedge: bool = False,
+    fees: float = 0.0005,
+    slippage: float = 0.0005,
+    n_trials: int | None = None,
+    freq: str = "1D",
+    target_name: str = "target",
+    bench_name: str = "benchmark",
+) -> BacktestResult:
+    """Long the target (or target minus benchmark when ``hedge``) while each signal is on.
+
+    ``signals`` is (T, K) of 1/0/NaN, ``labels`` its K rows (``signal``, ``variant``).
+    ``n_trials`` is how many variants were tried for the deflated Sharpe ratio (default K).
+    See the module docstring for the trading rules.
+    """
+    close_a, sig, bench_a = _check_inputs(dates, close, signals, labels, bench_close, hedge,
+                                          fees, slippage, n_trials)
+    n_rows, k = sig.shape
+    names = [f"{s}|{v}" for s, v in zip(labels["signal"], labels["variant"], strict=True)]
+    bh_assets = [close_a] + ([bench_a] if bench_a is not None else [])
+    bh_names = [target_name] + ([bench_name] if bench_a is not None else [])
+    cols = names + [f"{BH}|{n}" for n in bh_names]
+    if n_rows == 0:
+        return BacktestResult(_metrics_frame(labels, bh_names, {}, hedge),
+                              pd.DataFrame(index=dates, columns=cols, dtype=float))
+
+    asset = _spread_index(close_a, bench_a) if hedge else _ffill(close_a)
+    prices = np.column_stack([np.repeat(asset[:, None], k, axis=1)]
+                             + [_ffill(a)[:, None] for a in bh_assets])
+    live = np.isfinite(prices)
+    wanted = np.zeros(prices.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        wanted[1:, :k] = sig[:-1] > 0  # held after day t's close = signal of day t-1
+    wanted[:, k:] = True
+    cost = np.full(prices.shape[1], 2.0 if hedge else 1.0)
+    cost[k:] = 0.0  # buy-and-hold is costless
+    value, held, n_trades, win_rate = _simulate(dates, prices, wanted & live, ~wanted & live,
+                                                cost * fees, cost * slippage, freq)
+    stats = _stats_by_slices(value, live, held)
+    stats["n_trades"], stats["win_rate"] = n_trades, win_rate
+    stats["dsr"] = _dsr(stats, k, n_trials)
+    equity = pd.DataFrame(value, index=dates, columns=cols)
+    return BacktestResult(_metrics_frame(labels, bh_names, stats, hedge), equity)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _check_inputs(dates, close, signals, labels, bench_close, hedge, fees, slippage, n_trials):
+    """Shapes are programming errors (ValueError); hedge/costs can come from a user's call."""
+    close_a = np.asarray(close, dtype=np.float64)
+    sig = np.asarray(signals, dtype=np.float64)
+    n_rows = len(dates)
+    if sig.ndim == 1:
+        sig = sig[:, None]
+    if close_a.shape != (n_rows,) or sig.ndim != 2 or sig.shape[0] != n_rows:
+        raise ValueError(f"backtest: dates ({n_rows}), close {close_a.shape} and signals "
+                         f"{sig.shape} must share T rows")
+    if len(labels) != sig.shape[1] or not {"signal", "variant"} <= set(labels.columns):
+        raise ValueError(f"backtest: labels must have {sig.shape[1]} rows with columns "
+                         f"signal, variant; got {len(labels)} rows, {list(labels.columns)}")
+    bench_a = None
+    if bench_close is not None:
+        bench_a = np.asarray(bench_close, dtype=np.float64)
+        if bench_a.shape != (n_rows,):
+            raise ValueError(f"backtest: bench_close {bench_a.shape} must be ({n_rows},)")
+    if hedge and bench_a is None:
+        raise SpecError("hedge = true needs a benchmark to short", where="backtest.hedge",
+                        fix="set [study] benchmark or hedge = false")
+    for name, v in (("fees", fees), ("slippage", slippage)):
+        if not 0 <= v < 0.1:
+            raise SpecError(f"{name} = {v!r} not allowed", where=f"backtest.{name}",
+                            fix="a per-side fraction from 0 to 0.1 (0.0005 = 5 bp)")
+    if n_trials is not None and (int(n_trials) != n_trials or n_trials < 1):
+        raise ValueError(f"backtest: n_trials must be a positive integer, got {n_trials}")
+    return close_a, sig, bench_a
+
+
+def _ffill(x: np.ndarray) -> np.ndarray:
+    """Forward-fill NaN (leading NaN stays) and rescale so the first valid price is 1.
+
+    The rescaling changes no return; it keeps vectorbt's share counts near 1 whatever the
+    price level (its minimum order size is 1e-8 shares).
+    """
+    idx = np.where(np.isfinite(x), np.arange(x.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = x[idx]
+    out[~np.isfinite(out)] = np.nan
+    first = np.flatnonzero(np.isfinite(out))
+    return out / out[first[0]] if first.size else out
+
+
+def _spread_index(target: np.ndarray, bench: np.ndarray) -> np.ndarray:
+    """Value of a daily-rebalanced, equal-notional long target / short benchmark, start 1.
+
+    NaN until both series have a price, so nothing trades before then.
+    """
+    t, b = _ffill(target), _ffill(bench)
+    with np.errstate(invalid="ignore"):
+        diff = np.diff(t) / t[:-1] - np.diff(b) / b[:-1]
+    growth = np.maximum(1.0 + np.nan_to_num(diff, nan=0.0), _SPREAD_FLOOR)
+    out = np.concatenate([[1.0], np.cumprod(growth)])
+    both = np.isfinite(t) & np.isfinite(b)
+    if not both.any():
+        return np.full(t.shape, np.nan)
+    start = int(np.argmax(both))
+    out = out / out[start]
+    out[:start] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def _simulate(dates, prices, entries, exits, fees, slippage, freq):
+    """One vectorbt run over all columns -> value, position held, trade count, win rate."""
+    import vectorbt as vbt  # lazy: ~25 s the first time (numba compilation)
+
+    n_cols = prices.shape[1]
+    idx = pd.DatetimeIndex(dates)
+    # every order flips the position, and the position can flip only after the wanted state
+    # did, so state changes bound the order count (vectorbt's default reserves T x C records)
+    flips = int(np.count_nonzero(np.diff(entries, axis=0, prepend=False))) + n_cols
+    close = pd.DataFrame(np.where(np.isfinite(prices), prices, 1.0), index=idx)
+    pf = vbt.Portfolio.from_signals(
+        close, entries=pd.DataFrame(entries, index=idx), exits=pd.DataFrame(exits, index=idx),
+        direction="longonly", size=np.inf, size_type="amount", accumulate=False,
+        fees=fees[None, :], slippage=slippage[None, :], fixed_fees=0.0, init_cash=1.0,
+        use_stops=False, max_orders=flips, freq=freq,
+    )
+    value = pf.value().to_numpy(dtype=np.float64)
+    held = pf.assets().to_numpy(dtype=np.float64) > 0
+    rec = pf.trades.values
+    n_trades = np.bincount(rec["col"], minlength=n_cols).astype(np.int64)
+    closed = rec["status"] == 1  # TradeStatus.Closed
+    n_closed = np.bincount(rec["col"][closed], minlength=n_cols)
+    n_won = np.bincount(rec["col"][closed & (rec["pnl"] > 0)], minlength=n_cols)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        win_rate = np.where(n_closed > 0, n_won / n_closed, np.nan)
+    return value, held, n_trades, win_rate
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _stats_by_slices(value: np.ndarray, live: np.ndarray,
+                     held: np.ndarray) -> dict[str, np.ndarray]:
+    """``_column_stats`` over memory-bounded column slices (its temporaries are (T, C))."""
+    step = max(1, _STATS_CHUNK_BYTES // (8 * max(1, value.shape[0])))
+    parts = [_column_stats(value[:, c:c + step], live[:, c:c + step], held[:, c:c + step])
+             for c in range(0, value.shape[1], step)]
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _column_stats(value: np.ndarray, live: np.ndarray, held: np.ndarray) -> dict[str, np.ndarray]:
+    """Return and risk statistics per column over its live rows (valid price, start 1.0).
+
+    Daily returns are value_t / value_{t-1} - 1 on every live row, the first against the
+    initial 1.0 (so an entry on the first day shows its costs), as vectorbt's
+    ``Portfolio.returns``. Sharpe and Sortino use a zero risk-free rate; Sortino's downside
+    deviation is sqrt(mean(min(r, 0)^2)) as in vectorbt. Undefined values (no live rows,
+    zero volatility, no down days) are NaN; max drawdown counts the initial 1.0 as a peak.
+    """
+    n = live.sum(axis=0).astype(np.float64)
+    prev = np.vstack([np.ones((1, value.shape[1])), value[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(live, value / prev - 1.0, 0.0)
+        mean = r.sum(axis=0) / n
+        dev = np.where(live, r - mean, 0.0)
+        m2, m3, m4 = ((dev**p).sum(axis=0) / n for p in (2, 3, 4))
+        std = np.sqrt(np.where(n > 1, m2 * n / (n - 1), np.nan))
+        down = np.sqrt((np.minimum(r, 0.0) ** 2).sum(axis=0) / n)
+        sr_daily = np.where(std > 0, mean / std, np.nan)
+        total = np.where(n > 0, value[-1] - 1.0, np.nan)
+        peak = np.maximum(np.maximum.accumulate(np.where(live, value, 1.0), axis=0), 1.0)
+        mdd = np.where(n > 0, np.where(live, value / peak - 1.0, 0.0).min(axis=0), np.nan)
+        ann = np.sqrt(TRADING_DAYS)
+        return {
+            "total_return": total,
+            "annual_return": (1.0 + total) ** (TRADING_DAYS / n) - 1.0,
+            "annual_vol": std * ann,
+            "sharpe": sr_daily * ann,
+            "sortino": np.where(down > 0, mean / down * ann, np.nan),
+            "max_drawdown": mdd,
+            "exposure": (held & live).sum(axis=0) / n,
+            "_sr_daily": sr_daily,
+            "_skew": np.where(m2 > 0, m3 / m2**1.5, np.nan),
+            "_kurt": np.where(m2 > 0, m4 / m2**2, np.nan),
+            "_n_obs": n,
+        }
+
+
+def _dsr(stats: dict[str, np.ndarray], k: int, n_trials: int | None) -> np.ndarray:
+    """Deflated Sharpe of each variant given ``n_trials`` tries (NaN for buy-and-hold).
+
+    Per-period (daily) Sharpes; ``sr_var`` is their sample variance across the variants, or
+    1 / n_obs (the Sharpe's sampling variance under zero skill) with fewer than two.
+    """
+    out = np.full(stats["_sr_daily"].shape, np.nan)
+    if k == 0:
+        return out
+    sr = stats["_sr_daily"][:k]
+    n_obs = stats["_n_obs"][:k]  # all variants share one asset, hence one n_obs
+    finite = sr[np.isfinite(sr)]
+    if finite.size >= 2:
+        sr_var = float(np.var(finite, ddof=1))
+    elif n_obs[0] > 0:
+        sr_var = 1.0 / float(n_obs[0])
+    else:
+        return out
+    out[:k] = deflated_sharpe_ratio(sr, n_obs, stats["_skew"][:k], stats["_kurt"][:k],
+                                    int(n_trials or k), sr_var)
+    return out
+
+
+def _metrics_frame(labels: pd.DataFrame, bh_names: list[str], stats: dict[str, np.ndarray],
+                   hedge: bool) -> pd.DataFrame:
+    k = len(labels)
+    n = k + len(bh_names)
+    frame = pd.DataFrame({
+        "signal": [*map(str, labels["signal"]), *([BH] * len(bh_names))],
+        "variant": [*map(str, labels["variant"]), *bh_names],
+    })
+    for col in METRIC_COLUMNS[2:-1]:
+        frame[col] = stats.get(col, np.full(n, np.nan))
+    frame["n_trades"] = np.asarray(stats.get("n_trades", np.zeros(n)), dtype=np.int64)
+    frame["hedge"] = np.arange(n) < k if hedge else np.zeros(n, dtype=bool)
+    return frame[METRIC_COLUMNS]

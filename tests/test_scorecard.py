@@ -1,0 +1,145 @@
+"""Rally scorecard: bucket statistics by hand, missing data, and point-in-time truncation."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.catalog import Entry
+from engine.panel import Panel
+from engine.scorecard import compute, load_scorecard_panel, score_panel, truncate_panel
+from engine.spec import load_study, parse_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+STUDY = """
+[study]
+title = "tiny scorecard"
+question = "does the count of conditions met predict returns?"
+target = "index.T"
+horizons = ["1d", "5d"]
+mode = "state"
+seed = 1
+n_boot = 0
+
+[[signals]]
+name = "uptrend"
+family = "trend.above_ma"
+params = { series = "@target", window = 5 }
+
+[[signals]]
+name = "january"
+family = "seasonality.january"
+
+[[signals]]
+name = "macro-ok"
+family = "macro.above_trend"
+params = { series = "fred.M", trend = 3, above = -1000.0 }
+"""
+
+
+def _entry(id_, frequency, lag, columns=("value",)):
+    return Entry(id=id_, source="csv", file=f"{id_}.csv", frequency=frequency, units="",
+                 description="", lag_days=lag, columns=columns)
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    days = pd.bdate_range("2023-11-01", "2024-03-29", name="date")
+    rng = np.random.default_rng(2)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+    months = pd.date_range("2023-04-01", "2023-10-01", freq="MS")  # ends early: stale by March
+    frames = {
+        "index.T": pd.DataFrame({"close": close}, index=days),
+        "fred.M": pd.DataFrame({"value": np.arange(len(months), dtype=float)}, index=months),
+    }
+    entries = {"index.T": _entry("index.T", "daily", 0, ("close",)),
+               "fred.M": _entry("fred.M", "monthly", 14)}
+    path = tmp_path / "tiny.toml"
+    path.write_text(STUDY)
+    study = parse_study(tomllib.loads(STUDY), path, catalog_ids=None)
+    return study, Panel(days, frames, entries, "index.T"), close
+
+
+def test_buckets_match_a_hand_count(tiny):
+    study, panel, close = tiny
+    sc = score_panel(study, panel)
+    met = sc.met.to_numpy()
+    score = np.nansum(met, axis=1)
+    np.testing.assert_array_equal(sc.score_path.to_numpy(), score)
+    fwd = np.full(len(close), np.nan)
+    fwd[:-2] = close[2:] / close[1:-1] - 1  # 1 day, entered at the next close
+    rows = sc.buckets[(sc.buckets["series"] == "index") & (sc.buckets["horizon"] == "1d")
+                      & (sc.buckets["episode"] == "all")].set_index("score")
+    ok = np.isfinite(fwd)
+    for s in range(4):
+        days = ok & (score == s)
+        row = rows.loc[s]
+        assert row["n_events"] == days.sum()
+        assert row["n_days"] == ok.sum()
+        if days.any():
+            assert row["hit_rate"] == pytest.approx((fwd[days] > 0).mean())
+            assert row["mean_fwd"] == pytest.approx(fwd[days].mean())
+            assert row["median_fwd"] == pytest.approx(np.median(fwd[days]))
+        else:
+            assert np.isnan(row["hit_rate"])
+        assert row["base_rate"] == pytest.approx((fwd[ok] > 0).mean())
+
+
+def test_a_condition_without_data_is_reported_and_counts_as_not_met(tiny):
+    study, panel, _ = tiny
+    sc = score_panel(study, truncate_panel(panel, pd.Timestamp("2024-03-15")))
+    status = sc.conditions.set_index("condition")["status"]
+    # October's reading (published Nov 14) is more than ~3 months old by mid-March
+    assert status["macro-ok"] == "no data"
+    assert status["january"] == "not met"
+    assert sc.n_with_data == 2
+    assert sc.score == int(status["uptrend"] == "met")
+    early = score_panel(study, truncate_panel(panel, pd.Timestamp("2024-01-19")))
+    e_status = early.conditions.set_index("condition")["status"]
+    assert e_status["january"] == "met" and e_status["macro-ok"] == "met"
+
+
+def test_truncation_drops_unpublished_rows(tiny):
+    _, panel, _ = tiny
+    cut = truncate_panel(panel, pd.Timestamp("2023-11-10"))
+    assert cut.index[-1] == pd.Timestamp("2023-11-10")
+    # the October value is available on Nov 14 (month end + 14 days): not yet on Nov 10
+    assert cut.frames["fred.M"].index[-1] == pd.Timestamp("2023-09-01")
+
+
+def _real_mirror() -> Path:
+    env = os.environ.get("STUDY_DATA_MIRROR")
+    path = Path(env) if env else ROOT.parent / "shared" / "data"
+    if not (path / "MANIFEST.md").is_file():
+        pytest.skip(f"real data mirror not found at {path}: set STUDY_DATA_MIRROR")
+    return path
+
+
+@pytest.mark.realdata
+def test_scorecard_uses_nothing_published_after_the_date(monkeypatch):
+    """The conditions on every day up to D are the same whether later data exist or not."""
+    monkeypatch.setenv("STUDY_DATA_MIRROR", str(_real_mirror()))
+    from engine.catalog import Catalog
+
+    study = load_study("rally-scorecard")
+    full = load_scorecard_panel(study, Catalog.load())
+    when = pd.Timestamp("2025-06-30")
+    sc = compute("rally-scorecard", "2025-06-30", panel=full)
+    assert sc.date == when
+    untruncated = score_panel(study, full)
+    on_full = untruncated.met.loc[:when]
+    pd.testing.assert_frame_equal(sc.met, on_full)
+    assert sc.score == int(np.nansum(on_full.iloc[-1]))
+    # Shiller data end in 2023: earnings and valuation have no data in mid-2025
+    status = sc.conditions.set_index("condition")["status"]
+    assert status["earnings-rising"] == "no data"
+    assert status["valuation-not-stretched"] == "no data"
+    odds = sc.odds
+    assert set(odds["horizon"]) == {"1m", "3m", "6m", "12m"}
+    assert (odds["n_events"] > 0).all()

@@ -42,7 +42,8 @@ def coverage(catalog: Catalog) -> pd.DataFrame:
             "rows": meta.rows if meta else None, "source": e.source, "lag_days": e.lag_days,
             "built": meta is not None, "description": e.description,
         })
-    return pd.DataFrame(rows)
+    # nullable ints: one unbuilt entry must not turn every row count into a float ("502.0")
+    return pd.DataFrame(rows).astype({"rows": "Int64", "lag_days": "int64"})
 
 
 def import_csv(

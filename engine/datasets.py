@@ -166,7 +166,7 @@ def read_meta(path: Path) -> DatasetMeta | None:
     try:
         raw = pq.read_schema(path).metadata or {}
         return DatasetMeta(**json.loads(raw[META_KEY]))
-    except (KeyError, ValueError, TypeError, pa.ArrowInvalid):
+    except (KeyError, ValueError, TypeError, pa.ArrowInvalid, OSError):  # corrupt: rebuild
         return None
 
 
@@ -203,6 +203,9 @@ def load(catalog: Catalog, id_: str, mirror: Path | None = None) -> tuple[pd.Dat
     entry = catalog.get(id_)
     path = catalog.parquet_path(id_)
     meta = read_meta(path)
+    if meta is None and path.is_file():
+        raise DataError(f"dataset '{id_}' is unreadable (corrupt or not built by this tool)",
+                        where=str(path), fix=f"rebuild it: study data build {id_}")
     if meta is None:
         raise DataError(f"dataset '{id_}' is not built", where=str(path),
                         fix=f"run: study data build {id_} --mirror DIR (or set STUDY_DATA_MIRROR)")

@@ -1,0 +1,228 @@
+"""The signal-family registry and the helpers every family shares.
+
+A family is a pure function ``(panel, grid) -> (T, K) float64`` (1 on, 0 off, NaN no data)
+computing all K variants of a parameter sweep in one call. Families group the variants by
+the few *unique* values of the parameters that drive an expensive statistic (series, window),
+compute each statistic once and broadcast the cheap threshold comparisons over K; there is no
+Python loop over dates or over variants.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import DataError, SpecError
+
+
+class _Required:
+    """Sentinel type: a parameter default meaning "must be given"."""
+
+    _instance: _Required | None = None
+
+    def __new__(cls) -> _Required:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+SECTORS = tuple(f"sector.{t}" for t in
+                ("XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY"))
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "int" | "float" | "bool" | "str" | "series"
+    default: Any = REQUIRED
+    min: float | None = None
+    max: float | None = None
+    choices: tuple | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    params: tuple[Param, ...]
+    func: Callable[..., np.ndarray]
+    data: Callable[[dict[str, np.ndarray]], list[str]]
+    numeric: bool = False
+    check: Callable[[dict], str | None] | None = None
+    doc: str = ""
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(fam: Family) -> Family:
+    """Add a family to the registry (a name can be registered once)."""
+    if fam.name in FAMILIES:
+        raise ValueError(f"signal family '{fam.name}' registered twice")
+    FAMILIES[fam.name] = fam
+    return fam
+
+
+def family(
+    name: str,
+    params: Iterable[Param] = (),
+    data: Callable[[dict[str, np.ndarray]], list[str]] | None = None,
+    numeric: bool = False,
+    check: Callable[[dict], str | None] | None = None,
+) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Decorator registering ``func(panel, grid)``; its docstring becomes the family's doc.
+
+    ``data`` defaults to the values of the family's ``series`` parameters.
+    """
+    params = tuple(params)
+
+    def wrap(func: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        register(Family(name=name, params=params, func=func,
+                        data=data or series_refs(params), numeric=numeric, check=check,
+                        doc=_clean_doc(func.__doc__)))
+        return func
+
+    return wrap
+
+
+def get_family(name: str) -> Family:
+    """Look a family up by name; unknown names get close-match suggestions."""
+    if name in FAMILIES:
+        return FAMILIES[name]
+    known = sorted(FAMILIES)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise SpecError(f"unknown signal family '{name}'", where="family",
+                    fix=f"{hint}families: {', '.join(known)}")
+
+
+def _clean_doc(doc: str | None) -> str:
+    return inspect.cleandoc(doc) if doc else ""
+
+
+# ----------------------------------------------------------------------------- data / checks
+def series_refs(params: tuple[Param, ...]) -> Callable[[dict[str, np.ndarray]], list[str]]:
+    """``data`` function returning the unique values of every ``series`` parameter."""
+    names = [p.name for p in params if p.kind == "series"]
+
+    def data(grid: dict[str, np.ndarray]) -> list[str]:
+        refs: set[str] = set()
+        for n in names:
+            refs.update(str(v) for v in np.unique(grid[n]))
+        return sorted(refs)
+
+    return data
+
+
+def sector_refs(grid: dict[str, np.ndarray]) -> list[str]:
+    """Breadth families read the 11 Select Sector SPDR ETFs whatever the parameters."""
+    return list(SECTORS)
+
+
+def less_than(small: str, large: str) -> Callable[[dict], str | None]:
+    """``check`` requiring ``grid[small] < grid[large]`` in every variant."""
+
+    def check(grid: dict) -> str | None:
+        bad = np.asarray(grid[small]) >= np.asarray(grid[large])
+        if not bad.any():
+            return None
+        i = int(np.argmax(bad))
+        return (f"{small} must be < {large} in every variant "
+                f"(got {small}={_fmt(grid[small][i])}, {large}={_fmt(grid[large][i])})")
+
+    return check
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float | np.floating) else str(v)
+
+
+# ----------------------------------------------------------------------------- grouping
+def n_variants(grid: dict[str, np.ndarray]) -> int:
+    """K: the grid's length (a family without parameters has one variant)."""
+    for v in grid.values():
+        return len(v)
+    return 1
+
+
+def unique_groups(
+    grid: dict[str, np.ndarray], keys: tuple[str, ...]
+) -> tuple[list[dict], np.ndarray]:
+    """Unique combinations of ``keys`` across variants, and each variant's group (K,) index."""
+    k = n_variants(grid)
+    if not keys:
+        return [{}], np.zeros(k, dtype=np.int64)
+    uniques, codes = [], []
+    for key in keys:
+        u, inv = np.unique(np.asarray(grid[key]), return_inverse=True)
+        uniques.append(u)
+        codes.append(inv.ravel())
+    dims = tuple(len(u) for u in uniques)
+    flat = np.ravel_multi_index(tuple(codes), dims)
+    ucodes, inv = np.unique(flat, return_inverse=True)
+    parts = np.unravel_index(ucodes, dims)
+    groups = [{key: _py(uniques[i][parts[i][j]]) for i, key in enumerate(keys)}
+              for j in range(len(ucodes))]
+    return groups, inv.ravel()
+
+
+def _py(value: Any) -> Any:
+    """numpy scalar -> Python scalar (object arrays already hold Python objects)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def per_group(
+    grid: dict[str, np.ndarray], keys: tuple[str, ...], compute: Callable[..., np.ndarray]
+) -> np.ndarray:
+    """Run ``compute(**group)`` -> (T,) once per unique group; return the (T, K) broadcast."""
+    groups, inv = unique_groups(grid, keys)
+    cols = np.column_stack([np.asarray(compute(**g), dtype=np.float64) for g in groups])
+    return cols[:, inv]
+
+
+def on_off(cond: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Boolean condition to 1.0/0.0, NaN where the inputs had no data."""
+    out = np.asarray(cond, dtype=np.float64)
+    return np.where(valid, out, np.nan)
+
+
+def compare(stat: np.ndarray, op: str, threshold: np.ndarray) -> np.ndarray:
+    """``stat op threshold`` broadcast over (T, K) with NaN kept (threshold is (K,))."""
+    thr = np.asarray(threshold, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        cond = {"<": np.less, "<=": np.less_equal, ">": np.greater,
+                ">=": np.greater_equal}[op](stat, thr)
+    return on_off(cond, ~np.isnan(stat))
+
+
+# ----------------------------------------------------------------------------- data access
+def native_stat(panel, ref: str, transform: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """Compute ``transform`` on the series at its native frequency, then align point-in-time.
+
+    The statistic of an observation is visible only from that observation's availability
+    date (period end + publication lag), so lagged releases never leak into earlier days.
+    """
+    native = panel.native(ref)
+    if native.empty:
+        raise DataError(f"series '{ref}' has no observations", where=ref,
+                        fix="check the dataset's coverage with `study data show`")
+    values = transform(native)
+    return panel.align(values.astype(np.float64), ref)
+
+
+def shift(x: np.ndarray, n: int) -> np.ndarray:
+    """``x`` moved down ``n`` rows along time (NaN-filled), like ``Series.shift(n)``."""
+    out = np.full_like(x, np.nan, dtype=np.float64)
+    if n < len(x):
+        out[n:] = x[: len(x) - n]
+    return out

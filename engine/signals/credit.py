@@ -1,0 +1,59 @@
+"""Credit families: high-yield and investment-grade spreads tightening or historically low.
+
+Spreads are FRED daily option-adjusted spreads (lag 1 day) read as the last value published by
+each trading day. Percentiles are expanding (each day ranks today's spread among the spreads
+published up to today), never full-sample, so they use no future data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.signals.base import REQUIRED, Param, compare, family, native_stat, per_group
+from engine.signals.rates import daily_change
+
+
+@family(
+    "credit.spread_change",
+    params=(Param("series", "series", "fred.BAMLH0A0HYM2", help="spread in percent"),
+            Param("lookback", "int", REQUIRED, min=1, max=2520, help="trading days back"),
+            Param("below", "float", help="change in percentage points, -0.5 = -50 bp")),
+)
+def spread_change(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Spread tightened: s_t - s_{t-lookback} <= `below` (percentage points, trading days).
+
+    s is the last spread published by each trading day. Data: `series` (default
+    fred.BAMLH0A0HYM2, ICE BofA US high yield OAS). Lag: the catalog lag (1 day).
+    """
+    chg = per_group(grid, ("series", "lookback"),
+                    lambda series, lookback: daily_change(panel, series, lookback))
+    return compare(chg, "<=", grid["below"])
+
+
+def expanding_percentile(s: pd.Series, min_history: int) -> pd.Series:
+    """Rank of each value among all values so far (itself included), as a fraction in (0, 1].
+
+    Ties take the average rank; NaN until ``min_history`` observations exist.
+    """
+    pct = s.expanding(min_periods=1).rank(pct=True)
+    return pct.where(np.arange(1, len(s) + 1) >= min_history)
+
+
+@family(
+    "credit.spread_percentile",
+    params=(Param("series", "series", "fred.BAMLH0A0HYM2", help="spread in percent"),
+            Param("below", "float", min=0.0, max=1.0, help="percentile, 0.25 = bottom quarter"),
+            Param("min_history", "int", 252, min=1, max=100_000,
+                  help="observations needed before a percentile is given")),
+)
+def spread_percentile(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Spread low versus its own past: expanding percentile rank of today's spread <= `below`.
+
+    rank = #(past and present spreads <= today's, ties averaged) / #(spreads so far),
+    computed on the native daily observations; NaN before `min_history` observations.
+    Data: `series`. Lag: the catalog lag (1 day for FRED OAS).
+    """
+    pct = per_group(grid, ("series", "min_history"), lambda series, min_history: native_stat(
+        panel, series, lambda s: expanding_percentile(s, min_history)))
+    return compare(pct, "<=", grid["below"])

@@ -122,7 +122,7 @@ def download(entry: Entry, dest: Path) -> Path:
 
 def _download_yahoo(entry: Entry, dest: Path) -> Path:
     try:
-        import yfinance  # noqa: PLC0415 - optional extra
+        import yfinance
     except ImportError:
         raise DataError(f"dataset '{entry.id}' downloads from Yahoo, which needs yfinance",
                         where=entry.id,
@@ -177,7 +177,8 @@ class BuildOutcome:
     meta: DatasetMeta
 
 
-def build_one(catalog: Catalog, entry: Entry, mirror: Path | None, force: bool = False) -> BuildOutcome:
+def build_one(catalog: Catalog, entry: Entry, mirror: Path | None,
+              force: bool = False) -> BuildOutcome:
     src = raw_path(entry, mirror, catalog.root / ".download")
     src_hash = file_sha256(src)
     ent_hash = entry_sha256(entry)
@@ -190,7 +191,7 @@ def build_one(catalog: Catalog, entry: Entry, mirror: Path | None, force: bool =
     valid = frame.dropna(how="all")
     meta = DatasetMeta(
         id=entry.id, source_file=str(src), source_sha256=src_hash, entry_sha256=ent_hash,
-        content_sha256=frame_sha256(frame), rows=int(len(valid)),
+        content_sha256=frame_sha256(frame), rows=len(valid),
         first=str(valid.index[0].date()), last=str(valid.index[-1].date()),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -198,7 +199,8 @@ def build_one(catalog: Catalog, entry: Entry, mirror: Path | None, force: bool =
     return BuildOutcome(entry.id, "built", meta)
 
 
-def load(catalog: Catalog, id_: str, mirror: Path | None = None) -> tuple[pd.DataFrame, DatasetMeta]:
+def load(catalog: Catalog, id_: str,
+         mirror: Path | None = None) -> tuple[pd.DataFrame, DatasetMeta]:
     """Load a built dataset; with a mirror, refuse one whose raw file changed since the build."""
     entry = catalog.get(id_)
     path = catalog.parquet_path(id_)

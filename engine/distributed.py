@@ -47,7 +47,8 @@ def evaluate_chunked(close, signals, numeric, horizons, episodes, mode, bench, n
 
 def evaluate_dask(close, signals, numeric, horizons, episodes, mode, bench, n_boot, seed,
                   scheduler: str | None = None, chunk: int | None = None, client=None):
-    """Evaluate on Dask: ``scheduler`` is an address (tcp://host:8786) or None for a local cluster."""
+    """Evaluate on Dask: ``scheduler`` is an address (tcp://host:8786); None starts a local
+    cluster of two worker processes on 127.0.0.1."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:

@@ -98,7 +98,10 @@ class Panel:
         avail = availability(pd.DatetimeIndex(values.index), self.entries[id_])
         pos = asof_positions(avail, self.index)
         arr = np.asarray(values.to_numpy(), dtype=np.float64)
-        out = arr[np.clip(pos, 0, None)] if len(arr) else np.full((len(pos), *arr.shape[1:]), np.nan)
+        if len(arr):
+            out = arr[np.clip(pos, 0, None)]
+        else:
+            out = np.full((len(pos), *arr.shape[1:]), np.nan)
         out = np.array(out, dtype=np.float64, copy=True)
         out[pos < 0] = np.nan
         max_age = STALE_AFTER_DAYS.get(self.entries[id_].frequency)
@@ -109,7 +112,7 @@ class Panel:
 
     def daily(self, ref: str) -> np.ndarray:
         """The last published value on each trading day (NaN before the first one)."""
-        key = "%s:%s" % self.resolve(ref)
+        key = ":".join(self.resolve(ref))
         if key not in self._daily_cache:
             self._daily_cache[key] = self.align(self.native(ref), ref)
         return self._daily_cache[key]
@@ -127,7 +130,7 @@ def load_panel(
     benchmark: str | None = None,
     mirror: Path | None = None,
 ) -> tuple[Panel, dict[str, datasets.DatasetMeta]]:
-    """Load the target, benchmark and every referenced dataset; index on the target's trading days."""
+    """Load the target, benchmark and every referenced dataset, on the target's trading days."""
     ids = {target, *([benchmark] if benchmark else [])}
     for ref in refs:
         if ref in ALIASES:

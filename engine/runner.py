@@ -113,7 +113,8 @@ def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
     return mask
 
 
-def episode_masks(index: pd.DatetimeIndex, study: Study, window: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def episode_masks(index: pd.DatetimeIndex, study: Study,
+                  window: np.ndarray) -> list[tuple[str, np.ndarray]]:
     out = [("all", window)]
     for ep in study.episodes:
         mask = window & (index >= pd.Timestamp(ep.start)) & (index <= pd.Timestamp(ep.end))
@@ -122,7 +123,8 @@ def episode_masks(index: pd.DatetimeIndex, study: Study, window: np.ndarray) -> 
                 f"episode '{ep.name}' ({ep.start} .. {ep.end}) is outside the data of target "
                 f"{study.target} in the study window ({index[window][0].date()} .. "
                 f"{index[window][-1].date()})",
-                where=f"{study.path} [episodes]", fix="move the episode inside the data or remove it")
+                where=f"{study.path} [episodes]",
+                fix="move the episode inside the data or remove it")
         out.append((ep.name, mask))
     return out
 

@@ -72,10 +72,11 @@ def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
 
 
 def to_markdown(sc: Scorecard) -> str:
+    conditions = sc.conditions.drop(columns=["description"]).astype(object).fillna("—")
     lines = [f"# {sc.study.title}", "", f"As of **{sc.date.date()}**, using only data published "
              f"by then. Score **{sc.score} of {sc.n_conditions}** ({sc.n_with_data} conditions "
              "with data; a condition without data counts as not met).", "",
-             "## Conditions", "", _md(sc.conditions.drop(columns=["description"]).astype(object).fillna("—")),
+             "## Conditions", "", _md(conditions),
              "", f"## Historical odds when the score was {sc.score}", "", _md(odds_table(sc)),
              "", "## Monotonicity (score vs forward return)", "", _md(sc.monotonic.round(4)),
              "", "## All score buckets (episode all)", "",

@@ -191,7 +191,7 @@ def test_event_table_and_paths():
     assert list(tab["date"]) == [dates[1]]  # the event at t=4 has no forward window
     assert list(tab["entry_date"]) == [dates[2]]
     assert tab["fwd_return"].iloc[0] == pytest.approx(100 / 102 - 1)
-    mean, std, count = event_paths(CLOSE, sig, np.zeros(1, bool), 2, "events")
+    mean, _, count = event_paths(CLOSE, sig, np.zeros(1, bool), 2, "events")
     # events at t=1 (entry 102: path 0, 100/102-1, 103/102-1) and t=4 (entry 104: 0, nan, nan)
     np.testing.assert_allclose(mean[0], [0.0, 100 / 102 - 1, 103 / 102 - 1])
     np.testing.assert_array_equal(count[0], [2, 1, 1])

@@ -49,7 +49,8 @@ def read_table(path: Path, expected: Sequence[str] | None = None) -> pd.DataFram
     return frame
 
 
-def parse_dates(values: pd.Series, path: Path, column: str, fmt: str | None = None) -> pd.DatetimeIndex:
+def parse_dates(values: pd.Series, path: Path, column: str,
+                fmt: str | None = None) -> pd.DatetimeIndex:
     """Parse dates strictly; report the first unparsable value with its row number."""
     text = values.astype(str).str.strip()
     parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
@@ -81,7 +82,7 @@ def parse_dates(values: pd.Series, path: Path, column: str, fmt: str | None = No
 
 
 def parse_numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
-    """Parse floats; blanks and FRED's '.' are missing (NaN), anything else non-numeric is an error."""
+    """Parse floats; blanks and FRED's '.' are missing (NaN), other non-numbers are errors."""
     text = values.astype(str).str.strip()
     missing = text.isin(MISSING_TOKENS).to_numpy()
     numbers = pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=np.float64)

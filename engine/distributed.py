@@ -46,7 +46,8 @@ def evaluate_chunked(close, signals, numeric, horizons, episodes, mode, bench, n
 
 
 def evaluate_dask(close, signals, numeric, horizons, episodes, mode, bench, n_boot, seed,
-                  scheduler: str | None = None, chunk: int | None = None, client=None):
+                  scheduler: str | None = None, chunk: int | None = None, client=None,
+                  connect_timeout: str = "10s"):
     """Evaluate on Dask: ``scheduler`` is an address (tcp://host:8786); None starts a local
     cluster of two worker processes on 127.0.0.1."""
     try:
@@ -59,7 +60,7 @@ def evaluate_dask(close, signals, numeric, horizons, episodes, mode, bench, n_bo
     if own:
         try:
             if scheduler:
-                client = Client(scheduler, timeout="10s")
+                client = Client(scheduler, timeout=connect_timeout)
             else:
                 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None, host="127.0.0.1")

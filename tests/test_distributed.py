@@ -54,5 +54,5 @@ def test_unreachable_scheduler_is_a_clear_error():
     close, _, sig, numeric, eps = _case(n=100, k=2)
     with pytest.raises(StudyError) as err:
         evaluate_dask(close, sig, numeric, np.array([1]), eps, "events", None, 0, 0,
-                      scheduler="tcp://127.0.0.1:9")
+                      scheduler="tcp://127.0.0.1:9", connect_timeout="1s")
     assert "scheduler" in str(err.value)

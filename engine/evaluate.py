@@ -17,8 +17,10 @@ Contract (shared with ``benchmarks/naive.py``, the slow reference it is checked 
 * ``ci_low``/``ci_high``: circular block-bootstrap interval for the hit rate (block = h);
 * ``ic``: Spearman correlation of a numeric signal's value with the forward return.
 
-One compiled pass per variant column computes every horizon and episode; variants run in
-parallel over cores and in cache-sized chunks. Nothing loops over variants or dates in Python.
+The compiled kernels live in ``engine.kernels``: in events mode one streaming read of the signal
+matrix extracts each variant's rising edges, and shared prefix sums give everything else;
+state mode (and odd columns) take a dense pass per variant. Variants run in parallel over
+cores. Nothing loops over variants or dates in Python.
 """
 
 from __future__ import annotations
@@ -27,16 +29,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numba import njit, prange
 
-from engine import stats
+from engine import kernels, stats
 
 METRICS = (
     "n_days", "n_events", "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd",
     "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "ci_low", "ci_high", "ic",
 )
 COUNT_METRICS = ("n_days", "n_events", "n_independent")
-_CHUNK = 256  # variant columns transposed and evaluated at a time (~15 MB for 7,560 days)
+_CHUNK = 256  # variant columns per bootstrap block (bounds the (T, chunk) temporaries)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,15 @@ def evaluate(
     median = np.full((n_k, n_h, n_e), np.nan)
     t_hac = np.full((n_k, n_h, n_e), np.nan)
     fwd_t = np.ascontiguousarray(fwd.T)
-    _kernel(sig, fwd_t, ep, horizons, mode == "state", counts, sums, median, t_hac)
+    dense_cols = np.arange(n_k)
+    if mode == "events" and n_k:
+        fallback = np.zeros(n_k, dtype=np.bool_)
+        shared = kernels.shared_sums(fwd_t, ep, horizons)
+        kernels.sparse(sig, fwd_t, *shared, horizons, counts, sums, median, t_hac, fallback)
+        dense_cols = np.flatnonzero(fallback)
+    if len(dense_cols):
+        kernels.dense(sig, fwd_t, ep, horizons, mode == "state", dense_cols, counts, sums,
+                      median, t_hac)
     m = _ratios(counts, sums)
     m["median_fwd"] = median
     m["t_hac"] = t_hac
@@ -142,93 +151,6 @@ def _ratios(counts: np.ndarray, sums: np.ndarray) -> dict[str, np.ndarray]:
             "mean_fwd": np.where(n_events > 0, sums[..., 0] / n_events, np.nan),
             "base_mean_fwd": np.where(n_days > 0, sums[..., 1] / n_days, np.nan),
         }
-
-
-@njit(cache=True, parallel=True)
-def _kernel(sig, fwd, ep, horizons, state, counts, sums, median, t_hac):  # pragma: no cover
-    """One pass per column over its valid days for each horizon and episode.
-
-    counts[k, h, e] = (n_days, n_events, hits, base_hits, n_independent, independent hits);
-    sums[k, h, e] = (sum of event returns, sum of all valid returns).
-    """
-    n_t, n_k = sig.shape
-    n_h, n_e = fwd.shape[0], ep.shape[0]
-    for k in prange(n_k):
-        s = np.empty(n_t)
-        for t in range(n_t):  # one strided read of the column into a contiguous buffer
-            s[t] = sig[t, k]
-        has = np.isfinite(s)
-        event = np.zeros(n_t, dtype=np.bool_)
-        for t in range(n_t):
-            if has[t] and s[t] > 0:
-                event[t] = state or (t > 0 and has[t - 1] and s[t - 1] <= 0)
-        buf = np.empty(n_t)
-        u = np.empty(n_t)
-        for j in range(n_h):
-            y = fwd[j]
-            h = horizons[j]
-            for e in range(n_e):
-                mask = ep[e]
-                nd = ne = hits = bhits = nind = ihits = 0
-                s_ev = s_all = 0.0
-                last = -(1 << 62)
-                for t in range(n_t):
-                    if not (mask[t] and has[t] and np.isfinite(y[t])):
-                        continue
-                    nd += 1
-                    s_all += y[t]
-                    up = y[t] > 0
-                    if up:
-                        bhits += 1
-                    if event[t]:
-                        buf[ne] = y[t]
-                        ne += 1
-                        s_ev += y[t]
-                        if up:
-                            hits += 1
-                        if t - last >= h:
-                            nind += 1
-                            last = t
-                            if up:
-                                ihits += 1
-                c = counts[k, j, e]
-                c[0], c[1], c[2], c[3], c[4], c[5] = nd, ne, hits, bhits, nind, ihits
-                sums[k, j, e, 0] = s_ev
-                sums[k, j, e, 1] = s_all
-                if ne > 0:
-                    median[k, j, e] = np.median(buf[:ne])
-                if nd >= 3 and 0 < ne < nd:
-                    t_hac[k, j, e] = _hac_t(y, event, has, mask, nd, ne, s_ev, s_all, h - 1, u)
-
-
-@njit(cache=True)
-def _hac_t(y, event, has, mask, nd, ne, s_ev, s_all, lags, u):  # pragma: no cover - compiled
-    """Newey-West t of b in y = a + b * event over valid days (the kernel of stats.py, with
-    the 0/1 regressor's moments in closed form). Invalid days contribute a zero score but keep
-    their place in time, so lag l is always l rows apart."""
-    n_t = len(y)
-    xbar = ne / nd
-    ybar = s_all / nd
-    slope = s_ev / ne - (s_all - s_ev) / (nd - ne)
-    sxx = ne * (1.0 - xbar)
-    for t in range(n_t):
-        if mask[t] and has[t] and np.isfinite(y[t]):
-            dx = (1.0 if event[t] else 0.0) - xbar
-            u[t] = dx * ((y[t] - ybar) - slope * dx)
-        else:
-            u[t] = 0.0
-    window = 0.0
-    lrv = 0.0
-    for t in range(n_t + lags):
-        if t < n_t:
-            window += u[t]
-        old = t - lags - 1
-        if old >= 0:
-            window -= u[old]
-        lrv += window * window
-    if lrv <= 0:
-        return np.nan
-    return slope / np.sqrt(lrv / (lags + 1.0) / (sxx * sxx))
 
 
 def _valid(sig: np.ndarray, fwd_col: np.ndarray, mask: np.ndarray) -> np.ndarray:

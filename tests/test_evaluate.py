@@ -282,3 +282,46 @@ def test_no_look_ahead_future_prices_do_not_change_the_past(n, seed, h):
     b = evaluate(later, sig2, np.zeros(3, bool), np.array([h]), eps)
     for name in ("n_days", "n_events", "hit_rate", "base_rate", "mean_fwd", "median_fwd"):
         np.testing.assert_array_equal(a.metrics[name][:, :, 1], b.metrics[name][:, :, 1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(20, 300), st.integers(0, 2**31 - 1), st.sampled_from([1, 2, 5, 21, 40]),
+       st.booleans())
+def test_sparse_kernel_equals_dense_kernel(n, seed, h, with_episode):
+    """The events-mode fast path (edges + shared prefix sums) gives the dense pass's numbers,
+    for persistent signals with missing data at the start, the end, or in the middle."""
+    from engine import kernels
+
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.01, n)))
+    spells = np.cumsum(rng.random((n, 8)) < rng.uniform(0.02, 0.5, 8), axis=0) % 2
+    sig = spells.astype(float)
+    sig[: rng.integers(0, n // 2), 0] = np.nan
+    sig[n - rng.integers(1, n // 3 + 2):, 1] = np.nan
+    sig[n // 3: n // 3 + 5, 2] = np.nan  # a hole: handed to the dense kernel
+    sig[:, 3] = np.nan
+    sig[:, 4] = (rng.random(n) < 0.5).astype(float)  # dense events
+    horizons = np.array(sorted({1, h}))
+    ep = np.ones(n, bool)
+    if with_episode:
+        ep[: n // 4] = False
+        ep[3 * n // 4:] = False
+    eps = [("all", np.ones(n, bool)), ("ep", ep)]
+    res = evaluate(close, sig, np.zeros(8, bool), horizons, eps)
+    fwd_t = np.ascontiguousarray(forward_returns(close, horizons).T)
+    k = sig.shape[1]
+    counts = np.zeros((k, len(horizons), 2, 6), dtype=np.int64)
+    sums = np.zeros((k, len(horizons), 2, 2))
+    med = np.full((k, len(horizons), 2), np.nan)
+    t_hac = np.full((k, len(horizons), 2), np.nan)
+    kernels.dense(sig, fwd_t, np.stack([m for _, m in eps]), horizons, False, np.arange(k),
+                  counts, sums, med, t_hac)
+    np.testing.assert_array_equal(res.metrics["n_days"], counts[..., 0])
+    np.testing.assert_array_equal(res.metrics["n_events"], counts[..., 1])
+    np.testing.assert_array_equal(res.metrics["n_independent"], counts[..., 4])
+    np.testing.assert_allclose(res.metrics["median_fwd"], med, equal_nan=True)
+    np.testing.assert_allclose(res.metrics["mean_fwd"] * np.maximum(counts[..., 1], 1),
+                               np.where(counts[..., 1] > 0, sums[..., 0], np.nan),
+                               rtol=1e-9, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(res.metrics["t_hac"], t_hac, rtol=1e-7, atol=1e-9,
+                               equal_nan=True)

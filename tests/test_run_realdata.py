@@ -4,7 +4,6 @@ re-rendering, the notebook API, compare and the scorecard as of 2025-06-30."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ from engine.cli import app
 
 pytestmark = pytest.mark.realdata
 
-ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = [
     "signal", "variant", "params", "horizon", "horizon_days", "episode", "n_days", "n_events",
     "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd", "median_fwd", "base_mean_fwd",
@@ -24,17 +22,9 @@ CONTRACT = [
 ]
 
 
-def _mirror() -> Path:
-    env = os.environ.get("STUDY_DATA_MIRROR")
-    path = Path(env) if env else ROOT.parent / "shared" / "data"
-    if not (path / "MANIFEST.md").is_file():
-        pytest.skip(f"real data mirror not found at {path}: set STUDY_DATA_MIRROR")
-    return path
-
-
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    mirror = _mirror()
+def run_dir(tmp_path_factory, real_mirror) -> Path:
+    mirror = real_mirror
     out = tmp_path_factory.mktemp("results")
     res = CliRunner().invoke(app, ["run", "small-cap-revisions", "--out", str(out)],
                              env={"STUDY_DATA_MIRROR": str(mirror)})
@@ -114,10 +104,9 @@ def test_compare_ranks_across_runs(run_dir, tmp_path):
     assert (tmp_path / "compare.md").is_file() or list(tmp_path.glob("*.md"))
 
 
-def test_scorecard_as_of_2025_06_30(tmp_path):
-    mirror = _mirror()
+def test_scorecard_as_of_2025_06_30(real_mirror):
     res = CliRunner().invoke(app, ["scorecard", "--date", "2025-06-30"],
-                             env={"STUDY_DATA_MIRROR": str(mirror)})
+                             env={"STUDY_DATA_MIRROR": str(real_mirror)})
     assert res.exit_code == 0, res.output
     assert "as of 2025-06-30" in res.output
     # Shiller data end in 2023: those conditions have no data, they are not imputed

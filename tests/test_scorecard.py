@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +12,6 @@ from engine.catalog import Entry
 from engine.panel import Panel
 from engine.scorecard import compute, load_scorecard_panel, score_panel, truncate_panel
 from engine.spec import load_study, parse_study
-
-ROOT = Path(__file__).resolve().parents[1]
 
 STUDY = """
 [study]
@@ -113,18 +109,10 @@ def test_truncation_drops_unpublished_rows(tiny):
     assert cut.frames["fred.M"].index[-1] == pd.Timestamp("2023-09-01")
 
 
-def _real_mirror() -> Path:
-    env = os.environ.get("STUDY_DATA_MIRROR")
-    path = Path(env) if env else ROOT.parent / "shared" / "data"
-    if not (path / "MANIFEST.md").is_file():
-        pytest.skip(f"real data mirror not found at {path}: set STUDY_DATA_MIRROR")
-    return path
-
-
 @pytest.mark.realdata
-def test_scorecard_uses_nothing_published_after_the_date(monkeypatch):
+def test_scorecard_uses_nothing_published_after_the_date(monkeypatch, real_mirror):
     """The conditions on every day up to D are the same whether later data exist or not."""
-    monkeypatch.setenv("STUDY_DATA_MIRROR", str(_real_mirror()))
+    monkeypatch.setenv("STUDY_DATA_MIRROR", str(real_mirror))
     from engine.catalog import Catalog
 
     study = load_study("rally-scorecard")

@@ -5,6 +5,7 @@ Exit codes: 0 ok, 2 bad input (a ``StudyError``: message, no traceback), 1 inter
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -29,13 +30,46 @@ data_app = typer.Typer(help="Build, list, show and import datasets.", no_args_is
 app.add_typer(data_app, name="data")
 
 
+# A full disk or an unwritable folder is the user's to fix (exit 2), not a bug (exit 1).
+_DISK_FIXES = {
+    errno.ENOSPC: "free disk space or choose another folder with --out DIR",
+    errno.EDQUOT: "free disk space or choose another folder with --out DIR",
+    errno.EROFS: "choose a writable folder with --out DIR",
+    errno.EACCES: "make the folder writable or choose another one with --out DIR",
+    errno.EPERM: "make the folder writable or choose another one with --out DIR",
+}
+
+
+def _disk_error(exc: OSError) -> StudyError | None:
+    """The user-facing error for an OSError of the disk (runs write atomically: nothing kept)."""
+    from engine.runs import os_errno, os_reason
+
+    fix = _DISK_FIXES.get(os_errno(exc))
+    if fix is None:
+        return None
+    where = Path(exc.filename) if exc.filename else None
+    parts = where.parts if where is not None else ()
+    tmp = next((i for i, part in enumerate(parts) if part.startswith(".tmp-")), None)
+    if tmp is not None:  # the run's temporary folder is gone (aborted): name its parent
+        where = Path(*parts[:tmp])
+    return StudyError(f"{os_reason(exc)}; nothing half-written was kept",
+                      where=str(where) if where else None, fix=fix)
+
+
 def guarded(func):
-    """Turn a StudyError into exit 2 with its message; other errors into exit 1 with a short note."""
+    """Turn a StudyError (or a full/unwritable disk) into exit 2 with its message; other
+    errors into exit 1 with a short note."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:
+                user_error = _disk_error(exc)
+                if user_error is None:
+                    raise
+                raise user_error from None
         except StudyError as exc:
             # escape: messages quote user text (a bad cell like "[/b]" is not rich markup)
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

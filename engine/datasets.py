@@ -219,9 +219,15 @@ def load(catalog: Catalog, id_: str,
                 f"({meta.built_at})", where=str(src),
                 fix=f"rebuild it: study data build {id_}")
     try:
-        frame = pq.read_table(path).to_pandas()
+        with path.open("rb") as fh:  # one open file: one version, even if replaced meanwhile
+            table = pq.read_table(fh)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"dataset '{id_}' cannot be read ({exc})", where=str(path),
                         fix=f"rebuild it: study data build {id_} --force") from None
+    # metadata and rows from the same read: a concurrent build may replace the file between
+    # two opens, and a run's manifest must name the version whose rows it used
+    with contextlib.suppress(KeyError, ValueError, TypeError):
+        meta = DatasetMeta(**json.loads((table.schema.metadata or {})[META_KEY]))
+    frame = table.to_pandas()
     frame.index = pd.DatetimeIndex(frame.index, name="date")
     return frame, meta

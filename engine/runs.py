@@ -44,7 +44,8 @@ def git_commit(root: Path) -> str | None:
         return None
     if res.returncode != 0:
         return None
-    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                            "--untracked-files=no"],
                            capture_output=True, text=True, timeout=5, check=False).stdout.strip()
     return res.stdout.strip() + ("-dirty" if dirty else "")
 
@@ -58,6 +59,19 @@ def inputs_hash(study_sha: str, dataset_hashes: dict[str, str], overrides: dict)
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Deterministic Parquet: same frame, same bytes."""
     frame.to_parquet(path, engine="pyarrow", compression="zstd", index=True)
+
+
+def os_errno(exc: OSError) -> int | None:
+    """The error number, also of ``OSError(errno.ENOSPC)`` built with one argument."""
+    if exc.errno is not None:
+        return exc.errno
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], int) else None
+
+
+def os_reason(exc: OSError) -> str:
+    """'No space left on device' rather than '28' or '[Errno 28] ...: /long/path'."""
+    code = os_errno(exc)
+    return exc.strerror or (os.strerror(code) if code else str(exc))
 
 
 class RunWriter:
@@ -89,9 +103,10 @@ class RunWriter:
             action()
         except OSError as exc:
             self.abort()
-            raise StudyError(f"writing {name} failed ({exc.strerror or exc}); nothing was kept",
+            raise StudyError(f"writing {name} failed ({os_reason(exc)}); nothing was kept",
                              where=str(self.parent),
-                             fix="free disk space or choose another folder with --out DIR") from None
+                             fix="free disk space or choose another folder with --out DIR",
+                             ) from None
 
     def commit(self) -> Path:
         """Rename into place; a name already taken (concurrent run) gets a numeric suffix."""
@@ -120,9 +135,19 @@ def command_line() -> str:
     return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
+def run_order(run_dir: Path) -> tuple[str, int]:
+    """Sort key of run folders: the timestamp in the name (it survives copying), then, for
+    runs in the same second, when the manifest was written (the hash part is no order)."""
+    return run_dir.name.split("-")[0], (run_dir / "manifest.json").stat().st_mtime_ns
+
+
+def _completed_runs(study_dir: Path) -> list[Path]:
+    return sorted((p for p in study_dir.glob("*") if p.is_dir() and not p.name.startswith(".")
+                   and (p / "manifest.json").is_file()), key=run_order)
+
+
 def latest_run(study_dir: Path) -> Path | None:
-    runs = sorted(p for p in study_dir.glob("*") if p.is_dir() and not p.name.startswith(".")
-                  and (p / "manifest.json").is_file())
+    runs = _completed_runs(study_dir)
     return runs[-1] if runs else None
 
 
@@ -140,9 +165,8 @@ def read_manifest(run_dir: Path) -> dict:
 
 def previous_run_changes(run_dir: Path) -> list[str]:
     """Lines naming each dataset (and the study file) that changed since the previous run."""
-    siblings = sorted(p for p in run_dir.parent.glob("*") if p.is_dir()
-                      and not p.name.startswith(".") and p != run_dir
-                      and (p / "manifest.json").is_file() and p.name < run_dir.name)
+    me = run_order(run_dir)
+    siblings = [p for p in _completed_runs(run_dir.parent) if p != run_dir and run_order(p) < me]
     if not siblings:
         return []
     prev, cur = read_manifest(siblings[-1]), read_manifest(run_dir)

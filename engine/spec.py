@@ -36,6 +36,8 @@ BACKTEST_KEYS = {"fees", "slippage", "hedge", "enabled"}
 EPISODE_KEYS = {"name", "start", "end"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$")
 DEFAULT_MAX_VARIANTS = 5000
+TOO_MANY_FIX = ("shorten the parameter lists, or raise [study] max_variants if you mean it "
+                "(and consider --executor dask)")
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ def _param_value(p, value: Any, ctx: _Ctx, key: str) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and not math.isfinite(float(value)):
+        # TOML integers have no size limit: float(10**400) raises OverflowError
+        if ok and not (abs(value) < 1e300 and math.isfinite(float(value))):
             ok = False
         value = float(value) if ok else value
     elif kind == "bool":
@@ -216,13 +219,14 @@ def expand_grid(family, params: dict[str, Any]) -> tuple[dict[str, np.ndarray], 
     return grid, combos
 
 
-def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids) -> tuple[tuple[str, Any], ...]:
+def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids,
+                   max_variants: int = 10_000_000) -> tuple[tuple[str, Any], ...]:
     from engine.signals import REQUIRED, get_family
 
     try:
         family = get_family(sig["family"])
     except SpecError as exc:
-        raise ctx.fail(f"{key}.family", str(exc).split("\n")[0],
+        raise ctx.fail(f"{key}.family", str(exc).split("\n")[0].removeprefix("family: "),
                        exc.fix or "see `study show --families`") from None
     raw = sig.get("params", {})
     if not isinstance(raw, dict):
@@ -252,6 +256,10 @@ def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids) -> tuple[tuple[s
             for ref in (out[-1][1] if isinstance(out[-1][1], tuple) else (out[-1][1],)):
                 _check_ref(ref, ctx, pkey, catalog_ids)
     params = tuple(out)
+    n = math.prod(len(v) for _, v in params if isinstance(v, tuple))
+    if n > max_variants:  # refuse before expanding: a product of long sweeps can exhaust memory
+        raise ctx.fail(f"{key}.params", f"the sweeps of signal '{sig['name']}' expand to {n} "
+                       f"variants, above max_variants = {max_variants}", TOO_MANY_FIX)
     if family.check is not None:
         grid, _ = expand_grid(family, dict(params))
         problem = family.check(grid)
@@ -273,7 +281,8 @@ def _check_ref(ref: str, ctx: _Ctx, key: str, catalog_ids) -> None:
 
 
 # ----------------------------------------------------------------------------- signals
-def _signal(sig: Any, i: int, ctx: _Ctx, names: set[str], catalog_ids) -> SignalSpec:
+def _signal(sig: Any, i: int, ctx: _Ctx, names: set[str], catalog_ids,
+            max_variants: int = 10_000_000) -> SignalSpec:
     key = f"signals[{i}]"
     if not isinstance(sig, dict):
         raise ctx.fail(key, "each [[signals]] entry must be a table", "see studies/*.toml")
@@ -296,7 +305,7 @@ def _signal(sig: Any, i: int, ctx: _Ctx, names: set[str], catalog_ids) -> Signal
     kind = kinds[0]
     if kind == "family":
         _str(sig, "family", ctx, key)
-        params = _family_params(sig, ctx, key, catalog_ids)
+        params = _family_params(sig, ctx, key, catalog_ids, max_variants)
         return SignalSpec(name, family=sig["family"], params=params, persist=persist,
                           cooldown=cooldown, description=desc)
     if "params" in sig:
@@ -360,12 +369,15 @@ def load_study(name_or_path: str | Path, catalog_ids=None) -> Study:
     path = resolve_path(name_or_path)
     data = path.read_bytes()
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(data.decode("utf-8-sig"))  # -sig: editors may add a BOM
     except UnicodeDecodeError:
         raise SpecError("file is not UTF-8 text", where=str(path), fix="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"malformed TOML: {exc}", where=str(path),
                         fix="fix the syntax at the line and column shown") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise SpecError("malformed TOML: arrays or tables nested too deeply", where=str(path),
+                        fix="a study file needs at most a few levels of [ ] and { }") from None
     return parse_study(raw, path, hashlib.sha256(data).hexdigest(), catalog_ids)
 
 
@@ -411,15 +423,14 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         raise ctx.fail("signals", "no [[signals]] defined", "add at least one [[signals]] table")
     signals: list[SignalSpec] = []
     for i, s in enumerate(sigs_raw):
-        signals.append(_signal(s, i, ctx, {x.name for x in signals}, catalog_ids))
+        signals.append(_signal(s, i, ctx, {x.name for x in signals}, catalog_ids, max_variants))
     counts = variant_count(tuple(signals))
     total = sum(counts.values())
     if total > max_variants:
         worst = max(counts, key=counts.get)
         raise ctx.fail("signals", f"the sweeps expand to {total} variants (largest: "
                        f"'{worst}' with {counts[worst]}), above max_variants = {max_variants}",
-                       "shorten the parameter lists, or raise [study] max_variants if you "
-                       "mean it (and consider --executor dask)")
+                       TOO_MANY_FIX)
     bt = raw.get("backtest", {})
     if not isinstance(bt, dict):
         raise ctx.fail("backtest", "must be a table", "[backtest] fees = 0.0005")
@@ -479,7 +490,8 @@ def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
                            "'all' is the full sample; give each episode a unique name")
         for k in ("start", "end"):
             if k not in ep:
-                raise ctx.fail(f"{key}.{k}", f"episode '{name}' has no {k}", f"{k} = \"YYYY-MM-DD\"")
+                raise ctx.fail(f"{key}.{k}", f"episode '{name}' has no {k}",
+                               f"{k} = \"YYYY-MM-DD\"")
         start, end = _date(ep["start"], ctx, f"{key}.start"), _date(ep["end"], ctx, f"{key}.end")
         if end < start:
             raise ctx.fail(f"{key}.end", f"episode '{name}' ends ({end}) before it starts "

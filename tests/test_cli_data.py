@@ -204,7 +204,8 @@ def test_stale_check_reads_env_mirror(project, synthetic_mirror, cli, monkeypatc
 
 
 @pytest.mark.parametrize(("exc", "code", "note"),
-                         [(OSError(28, "No space left on device"), 2, "nothing half-written was kept"),
+                         [(OSError(28, "No space left on device"), 2,
+                           "nothing half-written was kept"),
                           (KeyboardInterrupt(), 130, "interrupted; nothing was written")],
                          ids=["disk-full", "interrupt"])
 def test_failure_mid_write_keeps_old_parquet(project, synthetic_mirror, cli, monkeypatch,

@@ -336,11 +336,14 @@ def compare_cmd(
     by: Annotated[str, typer.Option(help="hit_rate | edge | q_value | mean_fwd.")] = "q_value",
     top: Annotated[int, typer.Option(help="Rows to print.")] = 30,
     out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
+    min_independent: Annotated[int, typer.Option(
+        help="Leave out rows with fewer non-overlapping events.")] = 0,
 ) -> None:
     """Rank signals across studies and runs (each study: its latest run)."""
     from engine.compare import compare
 
-    table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out)
+    table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out,
+                              min_independent=min_independent)
     from engine.report import print_table
 
     print_table(table.head(top), f"compare — by {by}, episode {episode}"

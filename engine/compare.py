@@ -29,8 +29,11 @@ def resolve_run(target: str) -> Path:
 
 def compare(
     targets: list[str], horizon: str | None = None, episode: str = "all", by: str = "q_value",
-    out: Path | None = None,
+    out: Path | None = None, min_independent: int = 0,
 ) -> tuple[pd.DataFrame, Path, Path]:
+    """Rows of every target for one episode (and horizon), best first by ``by``; rows with
+    fewer than ``min_independent`` non-overlapping events are left out (a 5-event edge would
+    otherwise top an edge ranking)."""
     if by not in SORT_KEYS:
         raise StudyError(f"--by {by!r} not allowed", where="--by",
                          fix=f"use one of {sorted(SORT_KEYS)}")
@@ -46,11 +49,15 @@ def compare(
     sel = metrics[metrics["episode"] == episode]
     if horizon:
         sel = sel[sel["horizon"] == horizon]
+    if min_independent:
+        sel = sel[sel["n_independent"] >= min_independent]
     if sel.empty:
         have_h = sorted(metrics["horizon"].unique())
         have_e = sorted(metrics["episode"].unique())
         raise StudyError(f"no rows for episode '{episode}'"
-                         + (f" and horizon '{horizon}'" if horizon else ""), where="compare",
+                         + (f" and horizon '{horizon}'" if horizon else "")
+                         + (f" with >= {min_independent} independent events"
+                            if min_independent else ""), where="compare",
                          fix=f"horizons available: {have_h}; episodes: {have_e}")
     table = sel.sort_values([by, "edge"], ascending=[SORT_KEYS[by], False],
                             na_position="last", kind="stable").reset_index(drop=True)

@@ -101,7 +101,16 @@ def test_compare_ranks_across_runs(run_dir, tmp_path):
     res = CliRunner().invoke(app, ["compare", str(run_dir), "--horizon", "3m", "--by", "edge",
                                    "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "compare.md").is_file() or list(tmp_path.glob("*.md"))
+    assert (tmp_path / "compare.md").is_file() and (tmp_path / "compare.html").is_file()
+    from engine.compare import compare
+
+    table, _, _ = compare([str(run_dir)], horizon="3m", by="edge", out=tmp_path,
+                          min_independent=20)
+    assert len(table) and (table["n_independent"] >= 20).all()
+    assert table["edge"].is_monotonic_decreasing
+    none = CliRunner().invoke(app, ["compare", str(run_dir), "--min-independent", "100000",
+                                    "--out", str(tmp_path)])
+    assert none.exit_code == 2 and "independent events" in none.output
 
 
 def test_scorecard_as_of_2025_06_30(real_mirror):

@@ -297,11 +297,27 @@ def run_cmd(
     shown = episode[0] if episode else "all"
     table = rank_table(result.metrics, by="q_value", episode=shown, top=top)
     print_table(table, f"{result.study.title} — ranked by q-value (episode {shown})", console)
+    if result.study.episodes and not episode:
+        _print_episodes(result)
     t = result.manifest["timings"]
     console.print(f"run folder: [bold]{result.run_dir}[/]\n"
                   f"{result.manifest['n_variants']} variants, {len(result.metrics)} rows · "
                   f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
                   + ")", highlight=False)
+
+
+def _print_episodes(result) -> None:
+    """Each signal's best variant (chosen on the full sample) in every named episode."""
+    from engine.report import print_table
+    from engine.report import tables as T
+
+    m = result.metrics
+    horizon = T.middle_horizon(m, result.manifest)
+    best = T.best_variants(m)
+    best = best[best["horizon"] == horizon]
+    names = [e.name for e in result.study.episodes] + ["all"]
+    print_table(T.episode_rows(m, best, names), f"by episode at {horizon} — each signal's "
+                "best variant on the full sample", console)
 
 
 def _print_changes(result) -> None:

@@ -206,14 +206,7 @@ def episodes_section(run: RunFiles, horizon: str | None) -> Section:
 
 def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
                   ) -> tuple[pd.DataFrame, list[str]]:
-    keys = best[["signal", "variant", "horizon"]]
-    rows = keys.merge(m, on=["signal", "variant", "horizon"], how="left")
-    order = {n: i for i, n in enumerate(names)}
-    sig_order = {s: i for i, s in enumerate(T.signal_order(best))}
-    rows = rows[rows["episode"].isin(order)]
-    rows = rows.assign(_s=rows["signal"].map(sig_order), _e=rows["episode"].map(order))
-    rows = rows.sort_values(["_s", "_e"], kind="stable")
-    return T.display_rows(rows, ("signal", "variant", "episode"))
+    return T.display_rows(T.episode_rows(m, best, names), ("signal", "variant", "episode"))
 
 
 # --- backtest -----------------------------------------------------------------------------

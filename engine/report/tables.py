@@ -89,6 +89,19 @@ def best_variants(metrics: pd.DataFrame, episode: str = "all",
     return ranked.drop_duplicates(list(keys), keep="first").reset_index(drop=True)
 
 
+def episode_rows(metrics: pd.DataFrame, best: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The metric rows of each ``best`` variant in every episode of ``names``: signals in
+    ``best``'s order, episodes in ``names``' order (the variant is chosen on the full sample,
+    so an episode cannot pick its own winner)."""
+    keys = best[["signal", "variant", "horizon"]]
+    rows = keys.merge(metrics, on=["signal", "variant", "horizon"], how="left")
+    order = {n: i for i, n in enumerate(names)}
+    sig_order = {s: i for i, s in enumerate(signal_order(best))}
+    rows = rows[rows["episode"].isin(order)]
+    rows = rows.assign(_s=rows["signal"].map(sig_order), _e=rows["episode"].map(order))
+    return rows.sort_values(["_s", "_e"], kind="stable").drop(columns=["_s", "_e"])
+
+
 def horizons(metrics: pd.DataFrame, manifest: Mapping | None = None) -> list[str]:
     """Horizon labels ordered by length (the study's order when the manifest has it)."""
     labels = [str(h) for h in metrics["horizon"].unique()]

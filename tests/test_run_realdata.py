@@ -30,6 +30,7 @@ def run_dir(tmp_path_factory, real_mirror) -> Path:
                              env={"STUDY_DATA_MIRROR": str(mirror)})
     assert res.exit_code == 0, res.output
     assert "ranked by q-value" in res.output
+    assert "by episode at 3m" in res.output
     runs = list((out / "small-cap-revisions").iterdir())
     assert len(runs) == 1
     return runs[0]

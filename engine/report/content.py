@@ -338,6 +338,15 @@ def caveats_section(run: RunFiles) -> Section:
               if T.num(d.get("lag_days")) > 0]
     if lagged:
         items.append("Publication lags applied: " + ", ".join(lagged) + ".")
+    revised = [str(d.get("id")) for d in datasets
+               if str(d.get("frequency")) in ("monthly", "quarterly", "weekly")
+               and str(d.get("id", "")).startswith(("fred.", "shiller."))]
+    if revised:
+        items.append("Macro series are today's revised values (one vintage), shifted by their "
+                     "publication lag, not the numbers as first published: "
+                     + ", ".join(revised) + ". First releases of GDP, payrolls or earnings "
+                     "can differ, so a signal on them is somewhat better informed than a "
+                     "trader was at the time.")
     return Section("caveats", "Caveats", [Bullets(items)])
 
 

@@ -227,7 +227,7 @@ def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids,
         family = get_family(sig["family"])
     except SpecError as exc:
         raise ctx.fail(f"{key}.family", str(exc).split("\n")[0].removeprefix("family: "),
-                       exc.fix or "see `study show --families`") from None
+                       exc.fix or "see `study families`") from None
     raw = sig.get("params", {})
     if not isinstance(raw, dict):
         raise ctx.fail(f"{key}.params", "params must be a table", "params = { name = value }")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-COMMANDS = ("run", "list", "show", "validate", "compare", "report", "new", "scorecard", "data")
+COMMANDS = ("run", "list", "show", "validate", "compare", "report", "new", "scorecard", "data",
+            "families")
 STUDIES = ("small-cap-revisions", "breadth-thrust", "fed-pivot", "falling-yields",
            "credit-spreads", "santa-claus-rally", "technical-breakout", "macro-momentum",
            "sector-leadership", "rally-scorecard")
@@ -56,3 +57,17 @@ def test_unknown_study_suggests_a_name(project, cli):
     res = cli("show", "small-cap-revision")
     assert res.exit_code == 2
     assert "did you mean small-cap-revisions" in res.text
+
+
+def test_families_lists_every_family_and_documents_one(cli):
+    from engine.signals import FAMILIES
+
+    res = cli("families")
+    assert res.exit_code == 0
+    for name in FAMILIES:
+        assert name in res.text
+    one = cli("families", "credit.spread_change")
+    assert one.exit_code == 0
+    assert "lookback" in one.text and "required" in one.text and "Lag" in one.text
+    bad = cli("families", "credit.spread_chang")
+    assert bad.exit_code == 2 and "did you mean credit.spread_change" in bad.text

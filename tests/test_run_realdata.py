@@ -122,3 +122,15 @@ def test_scorecard_as_of_2025_06_30(real_mirror):
     # Shiller data end in 2023: those conditions have no data, they are not imputed
     assert "no data" in res.output
     assert "historical odds" in res.output
+
+
+def test_run_study_api_with_overrides(real_mirror, tmp_path, monkeypatch):
+    import engine
+
+    monkeypatch.setenv("STUDY_DATA_MIRROR", str(real_mirror))
+    run = engine.run_study("small-cap-revisions", horizons=["3m"], episodes=["2021"],
+                           out=tmp_path, backtest=False, reports=False)
+    m = run.metrics
+    assert set(m["horizon"]) == {"3m"} and set(m["episode"]) == {"all", "2021"}
+    assert run.manifest["overrides"] and run.path.parent.parent == tmp_path
+    assert run.equity.empty and not (run.path / "report.html").exists()

@@ -179,11 +179,15 @@ def _offsets(cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True, inline="always")
 def _edge(x, p):  # pragma: no cover - compiled
-    """0: nothing; 1: rising edge (on, known and off yesterday); 2: data starts; 3: data stops."""
-    if x > 0 and p <= 0:
+    """0: nothing; 1: rising edge (on, known and off yesterday); 2: data starts; 3: data stops.
+
+    "Data" means finite (x - x == 0 is false for NaN and for infinities), as in ``dense``."""
+    fx = x - x == 0.0
+    fp = p - p == 0.0
+    if fx and fp and x > 0 and p <= 0:
         return 1
-    if (x == x) != (p == p):
-        return 2 if x == x else 3
+    if fx != fp:
+        return 2 if fx else 3
     return 0
 
 
@@ -199,7 +203,7 @@ def _count_edges(sig, n_chunks):  # pragma: no cover - compiled
         for t in range(ch * step, min(n_t, (ch + 1) * step)):
             for k in range(n_k):
                 x = sig[t, k]
-                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x == x else 0)
+                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x - x == 0.0 else 0)
                 if code == 1:
                     ev_c[k] += 1
                 elif code > 1:
@@ -217,7 +221,7 @@ def _write_edges(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):  # pragma: no cover
         for t in range(ch * step, min(n_t, (ch + 1) * step)):
             for k in range(n_k):
                 x = sig[t, k]
-                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x == x else 0)
+                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x - x == 0.0 else 0)
                 if code == 1:
                     ev_t[ev_pos[k]] = t
                     ev_pos[k] += 1

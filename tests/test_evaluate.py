@@ -325,3 +325,18 @@ def test_sparse_kernel_equals_dense_kernel(n, seed, h, with_episode):
                                rtol=1e-9, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(res.metrics["t_hac"], t_hac, rtol=1e-7, atol=1e-9,
                                equal_nan=True)
+
+
+def test_infinite_signal_values_count_as_no_data_in_both_kernels():
+    rng = np.random.default_rng(4)
+    n = 120
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    sig = (rng.random((n, 2)) > 0.5).astype(float)
+    sig[40:45, 0] = np.inf
+    as_nan = sig.copy()
+    as_nan[~np.isfinite(as_nan)] = np.nan
+    for mode in ("events", "state"):
+        a = evaluate(close, sig, np.zeros(2, bool), np.array([1, 5]), _all(n), mode=mode)
+        b = evaluate(close, as_nan, np.zeros(2, bool), np.array([1, 5]), _all(n), mode=mode)
+        for name in ("n_days", "n_events", "hit_rate", "t_hac"):
+            np.testing.assert_array_equal(a.metrics[name], b.metrics[name])

@@ -14,7 +14,9 @@ Contract (shared with ``benchmarks/naive.py``, the slow reference it is checked 
   windows); the binomial p-value uses only those, against the base rate;
 * ``t_hac``/``p_hac``: Newey-West t of the event indicator in a regression of the forward
   return on it over the valid days, with h-1 lags for the overlapping windows;
-* ``ci_low``/``ci_high``: circular block-bootstrap interval for the hit rate (block = h);
+* ``ci_low``/``ci_high``: circular block-bootstrap interval for the hit rate (block = h),
+  left empty below ``MIN_CI_EVENTS`` independent events, where resampling one or two windows
+  gives a degenerate interval such as 100%-100% that would read as certainty;
 * ``ic``: Spearman correlation of a numeric signal's value with the forward return.
 
 The compiled kernels live in ``engine.kernels``: in events mode one streaming read of the signal
@@ -37,6 +39,7 @@ METRICS = (
     "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "ci_low", "ci_high", "ic",
 )
 COUNT_METRICS = ("n_days", "n_events", "n_independent")
+MIN_CI_EVENTS = 3
 _CHUNK = 256  # variant columns per bootstrap block (bounds the (T, chunk) temporaries)
 
 
@@ -136,6 +139,9 @@ def evaluate(
     ind_hits = counts[..., 5]
     m["p_value"] = stats.binomial_pvalue(ind_hits, m["n_independent"], m["base_rate"])
     m["ci_low"], m["ci_high"] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
+    few = m["n_independent"] < MIN_CI_EVENTS
+    m["ci_low"][few] = np.nan
+    m["ci_high"][few] = np.nan
     m["ic"] = _ic(sig, np.asarray(numeric, dtype=bool), fwd, ep)
     return EvalResult(metrics=m, horizons=horizons, episode_names=[n for n, _ in episodes])
 

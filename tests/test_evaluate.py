@@ -340,3 +340,14 @@ def test_infinite_signal_values_count_as_no_data_in_both_kernels():
         b = evaluate(close, as_nan, np.zeros(2, bool), np.array([1, 5]), _all(n), mode=mode)
         for name in ("n_days", "n_events", "hit_rate", "t_hac"):
             np.testing.assert_array_equal(a.metrics[name], b.metrics[name])
+
+
+def test_no_interval_from_fewer_than_three_independent_events():
+    n = 200
+    close = 100 * np.exp(np.linspace(0, 0.3, n))
+    sig = np.zeros((n, 2))
+    sig[[50, 120], 0] = 1.0  # two events: no interval
+    sig[[20, 60, 100, 140], 1] = 1.0  # four: an interval
+    res = evaluate(close, sig, np.zeros(2, bool), np.array([5]), _all(n), n_boot=100)
+    assert np.isnan(res.metrics["ci_low"][0, 0, 0]) and np.isnan(res.metrics["ci_high"][0, 0, 0])
+    assert res.metrics["ci_low"][1, 0, 0] == 1.0  # every event wins on a rising line

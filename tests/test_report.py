@@ -577,3 +577,15 @@ def test_write_compare_reports(tmp_path):
     # deterministic
     write_compare_reports(table, tmp_path / "cmp2", "Compare: credit, small-caps")
     assert (tmp_path / "cmp2" / "compare.html").read_bytes() == page.read_bytes()
+
+
+def test_ic_column_only_when_a_numeric_signal_has_one():
+    from engine.report import tables as T
+
+    row = {"signal": "s", "variant": "v", "horizon": "3m", "n_events": 20, "n_independent": 10,
+           "hit_rate": 0.6, "base_rate": 0.5, "edge": 0.1, "q_value": 0.5}
+    boolean = pd.DataFrame([{**row, "ic": np.nan}])
+    numeric = pd.DataFrame([{**row, "ic": 0.1234}])
+    assert "IC" not in T.display_rows(boolean, ("signal",))[0].columns
+    shown = T.display_rows(numeric, ("signal",))[0]
+    assert shown["IC"].iloc[0] == "0.12"

@@ -494,6 +494,7 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
     "trend.breakout": dict(lookback=[20, 60]),
     "trend.range_breakout": dict(series="index.RUT", lookback=[120, 250]),
     "trend.above_ma": dict(window=[20, 100]),
+    "trend.distance_from_ma": dict(series=["@target", "index.RUT"], window=[20, 100]),
     "trend.near_high": dict(lookback=60, within=[0.02, 0.05]),
     "rates.yield_change": dict(lookback=[5, 21], below=[-0.1, 0.0]),
     "rates.curve_level": dict(above=[0.0, 0.5]),
@@ -503,6 +504,8 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
     "credit.spread_change": dict(series=["fred.BAMLH0A0HYM2", "fred.BAMLC0A0CM"],
                                  lookback=21, below=0.0),
     "credit.spread_percentile": dict(below=[0.3, 0.6], min_history=[50, 200]),
+    "credit.tightening": dict(series=["fred.BAMLH0A0HYM2", "fred.BAMLC0A0CM"],
+                              lookback=[5, 20]),
     "macro.growth": dict(periods=4, above=[0.0, 2.0]),
     "macro.above_trend": dict(series=["fred.CFNAI", "fred.INDPRO"], trend=[3, 12],
                               transform=["level", "pct_change", "diff"]),
@@ -574,7 +577,8 @@ def test_no_look_ahead(name):
     index = make_panel(data).index
     upto = np.asarray(index <= CUT)
     np.testing.assert_array_equal(base[upto], moved[upto])
-    assert set(np.unique(base[~np.isnan(base)])) <= {0.0, 1.0}
+    if not get_family(name).numeric:
+        assert set(np.unique(base[~np.isnan(base)])) <= {0.0, 1.0}
     assert (~np.isnan(base[upto])).any(), "no known value before the cut: test is vacuous"
     if get_family(name).data(grid_for(name, **PARAMS[name])[0]):
         # the perturbation is real: something after the cut changed
@@ -617,7 +621,10 @@ def test_every_study_computes_on_real_data(project, real_mirror):
         assert sm.values.shape == (len(panel.index), len(sm.labels))
         for j, label in sm.labels.iterrows():
             v = sm.values[:, j]
-            assert (v == 1).any() and (v == 0).any(), f"{name}: {label.signal} {label.variant}"
+            if sm.numeric[j]:  # a numeric signal takes both signs (its on/off view)
+                assert (v > 0).any() and (v < 0).any(), f"{name}: {label.signal}"
+            else:
+                assert (v == 1).any() and (v == 0).any(), f"{name}: {label.signal} {label.variant}"
         results[name] = (panel, sm)
 
     panel, sm = results["fed-pivot"]
@@ -631,3 +638,32 @@ def test_every_study_computes_on_real_data(project, real_mirror):
     assert [str(d.date()) for d in window] == [
         "2018-12-24", "2018-12-26", "2018-12-27", "2018-12-28", "2018-12-31", "2019-01-02",
         "2019-01-03"]
+
+
+def test_numeric_families_by_hand():
+    """distance_from_ma = close / MA - 1 and tightening = s_{t-n} - s_t, values not flags."""
+    from engine.catalog import Entry
+    from engine.panel import Panel
+
+    days = pd.bdate_range("2024-01-01", periods=6, name="date")
+    close = np.array([10.0, 11.0, 12.0, 9.0, 12.0, 15.0])
+    spread = np.array([4.0, 3.5, 3.0, 3.2, 2.0, 2.5])
+    entries = {
+        "index.T": Entry(id="index.T", source="yahoo", file="t.csv", frequency="daily",
+                         units="", description="", lag_days=0, columns=("close",)),
+        "fred.S": Entry(id="fred.S", source="fred", file="s.csv", frequency="daily", units="",
+                        description="", lag_days=0, columns=("value",)),
+    }
+    frames = {"index.T": pd.DataFrame({"close": close}, index=days),
+              "fred.S": pd.DataFrame({"value": spread}, index=days)}
+    panel = Panel(days, frames, entries, "index.T")
+    dist = FAMILIES["trend.distance_from_ma"]
+    assert dist.numeric
+    got = dist.func(panel, {"series": np.array(["@target"], dtype=object),
+                            "window": np.array([3])})[:, 0]
+    ma3 = np.array([np.nan, np.nan, 11.0, 32 / 3, 11.0, 12.0])
+    np.testing.assert_allclose(got, close / ma3 - 1, equal_nan=True)
+    tight = FAMILIES["credit.tightening"]
+    got = tight.func(panel, {"series": np.array(["fred.S"], dtype=object),
+                             "lookback": np.array([2])})[:, 0]
+    np.testing.assert_allclose(got, [np.nan, np.nan, 1.0, 0.3, 1.0, 0.7], equal_nan=True)

@@ -273,13 +273,17 @@ def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool =
     """Rows as display strings: the ``lead`` label columns, the metric cells, the verdict."""
     from engine.report.verdict import verdict
 
+    with_ic = "ic" in rows.columns and bool(rows["ic"].notna().any())  # numeric signals only
     records, classes = [], []
     for row in rows.to_dict("records"):
         rec = {c: str(row.get(c, "")) for c in lead}
         rec |= metric_columns(row)
+        if with_ic:
+            rec["IC"] = fnum(row.get("ic"))
         if with_verdict:
             rec["verdict"] = verdict(row)
         records.append(rec)
         classes.append(row_class(row))
-    cols = list(lead) + list(metric_columns({})) + (["verdict"] if with_verdict else [])
+    cols = (list(lead) + list(metric_columns({})) + (["IC"] if with_ic else [])
+            + (["verdict"] if with_verdict else []))
     return pd.DataFrame(records, columns=cols), classes

@@ -57,3 +57,20 @@ def spread_percentile(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     pct = per_group(grid, ("series", "min_history"), lambda series, min_history: native_stat(
         panel, series, lambda s: expanding_percentile(s, min_history)))
     return compare(pct, "<=", grid["below"])
+
+
+@family(
+    "credit.tightening",
+    params=(Param("series", "series", "fred.BAMLH0A0HYM2", help="spread in percent"),
+            Param("lookback", "int", REQUIRED, min=1, max=2520, help="trading days back")),
+    numeric=True,
+)
+def tightening(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """How much the spread tightened, a numeric signal: s_{t-lookback} - s_t (pp).
+
+    Positive when spreads fell ("on" = tighter than `lookback` days ago); the value itself is
+    ranked against forward returns (IC). s is the last spread published by each trading day.
+    Data: `series`. Lag: the catalog lag (1 day for FRED daily spreads).
+    """
+    return -per_group(grid, ("series", "lookback"),
+                      lambda series, lookback: daily_change(panel, series, lookback))

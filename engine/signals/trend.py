@@ -118,3 +118,19 @@ def near_high(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     ratio = per_group(grid, ("series", "lookback"), lambda series, lookback: native_stat(
         panel, series, lambda s: s / s.rolling(lookback, min_periods=lookback).max()))
     return compare(ratio, ">=", 1.0 - grid["within"])
+
+
+@family(
+    "trend.distance_from_ma",
+    params=(SERIES, _window("window", help="moving-average length (days)")),
+    numeric=True,
+)
+def distance_from_ma(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Distance from the moving average, a numeric signal: close / mean(close, window) - 1.
+
+    Positive above the average (so "on" = above it, and events are upward crossings); the
+    value itself is ranked against forward returns (IC). Data: `series` (default the
+    target). Lag: the series' catalog lag. NaN until `window` observations exist.
+    """
+    return per_group(grid, ("series", "window"), lambda series, window: native_stat(
+        panel, series, lambda s: s / _ma(s, window) - 1.0))

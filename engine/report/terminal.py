@@ -24,13 +24,15 @@ def print_table(df: pd.DataFrame, title: str, console: Console | None = None) ->
              "hit-rate 95% CI": "CI", "q": "q-value"}
     shown = ["events (n/indep.)", "hit rate", "base rate", "edge (pts)", "mean excess",
              "hit-rate 95% CI", "q"]
-    for c in shown:
+    with_ic = "ic" in df.columns and bool(df["ic"].notna().any())  # numeric signals only
+    for c in shown + (["IC"] if with_ic else []):
         table.add_column(heads.get(c, c), justify="right", no_wrap=True)
     if df.empty:
         console.print(f"{title}: no rows", highlight=False)
         return
     for row in df.to_dict("records"):
         cells = T.metric_columns(row)
+        extra = [T.fnum(row.get("ic"))] if with_ic else []
         table.add_row(*[escape(str(row.get(c, ""))) for c in lead], *[cells[c] for c in shown],
-                      style=STYLE[T.row_class(row)])
+                      *extra, style=STYLE[T.row_class(row)])
     console.print(table)

@@ -26,9 +26,13 @@ def spread_change(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     s is the last spread published by each trading day. Data: `series` (default
     fred.BAMLH0A0HYM2, ICE BofA US high yield OAS). Lag: the catalog lag (1 day).
     """
-    chg = per_group(grid, ("series", "lookback"),
-                    lambda series, lookback: daily_change(panel, series, lookback))
-    return compare(chg, "<=", grid["below"])
+    return compare(_changes(panel, grid), "<=", grid["below"])
+
+
+def _changes(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """(T, K) spread change over each variant's lookback, once per unique (series, lookback)."""
+    return per_group(grid, ("series", "lookback"),
+                     lambda series, lookback: daily_change(panel, series, lookback))
 
 
 def expanding_percentile(s: pd.Series, min_history: int) -> pd.Series:
@@ -72,5 +76,4 @@ def tightening(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     ranked against forward returns (IC). s is the last spread published by each trading day.
     Data: `series`. Lag: the catalog lag (1 day for FRED daily spreads).
     """
-    return -per_group(grid, ("series", "lookback"),
-                      lambda series, lookback: daily_change(panel, series, lookback))
+    return -_changes(panel, grid)

@@ -28,7 +28,7 @@ HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
 MODES = ("events", "state")
 STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
               "seed", "n_boot", "max_variants"}
-TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard"}
+TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard", "rallies", "analogs", "case"}
 SCORECARD_KEYS = {"small", "large"}
 SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
                "description"}
@@ -99,6 +99,7 @@ class Study:
     signals: tuple[SignalSpec, ...]
     backtest: BacktestSpec = field(default_factory=BacktestSpec)
     scorecard: tuple[tuple[str, str], ...] = ()  # optional [scorecard] small/large ids
+    anatomy: Any = None  # engine.anatomy.rules.Anatomy: optional [rallies]/[analogs]/[case]
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
@@ -450,8 +451,11 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         if not isinstance(v, str):
             raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
         _check_ref(v, ctx, f"scorecard.{k}", catalog_ids)
+    from engine.anatomy.rules import parse_anatomy
+
+    anatomy = parse_anatomy(raw, ctx, benchmark)
     return Study(
-        scorecard=tuple(sorted(sc.items())),
+        scorecard=tuple(sorted(sc.items())), anatomy=anatomy,
         name=path.stem, path=path, sha256=sha256, title=title, question=question,
         target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
         seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,

@@ -1,0 +1,9 @@
+"""Rally anatomy: every past rally found by a rule, sustained vs failed, which drivers told
+them apart, the nearest past analogs of a date and the case replay of one date.
+
+Modules, one job each: ``rules`` (the ``[rallies]``/``[analogs]``/``[case]`` tables of a study
+file), ``detect`` (rally starts, troughs and outcomes from prices), ``drivers`` (driver state at
+each start vs outcome: Fisher odds ratios, BH q), ``analogs`` (nearest past dates by
+standardised point-in-time features), ``case`` (everything knowable on one date, then what
+happened next), ``charts`` (plots taking ``ax=``) and ``content`` (report ``Document``s).
+"""

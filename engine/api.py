@@ -85,3 +85,35 @@ def run_study(name: str | Path, **overrides) -> Run:
         overrides["out"] = Path(overrides["out"])
     result = run(name, Overrides(**overrides))
     return load_run(result.run_dir)
+
+
+def rallies(study: str = "small-cap-rallies") -> pd.DataFrame:
+    """Every rally of a study with a ``[rallies]`` rule: start, trough, outcomes and each
+    driver's state at the start (``driver:NAME`` columns); ``rally_drivers`` has the tests."""
+    from engine.anatomy import compute
+
+    return compute.rallies(compute.load(study, needs=("rallies",))).rallies
+
+
+def rally_drivers(study: str = "small-cap-rallies") -> pd.DataFrame:
+    """Per driver: sustained share when on vs off, Fisher odds ratio, exact CI, p and BH q."""
+    from engine.anatomy import compute
+
+    return compute.rallies(compute.load(study, needs=("rallies",))).drivers
+
+
+def analogs(date: str, study: str = "small-cap-rallies") -> pd.DataFrame:
+    """The k nearest past analogs of ``date`` (one per non-overlapping window), with distance,
+    what followed each and the standardised features (``z:NAME`` columns)."""
+    from engine.anatomy import compute
+
+    loaded = compute.load(study, needs=("analogs",))
+    return compute.analogs(loaded, compute.parse_date(date)).table
+
+
+def case(date: str, study: str = "small-cap-rallies", scorecard: bool = True) -> pd.DataFrame:
+    """The case replay of ``date`` as one long table (section, item, value,
+    knowable_on_date); ``engine.anatomy.case.replay`` returns the full object."""
+    from engine.anatomy import case as replay_module
+
+    return replay_module.as_frame(replay_module.replay(date, study, with_scorecard=scorecard))

@@ -433,6 +433,15 @@ def scorecard_cmd(
     console.print(f"wrote {md} and {html}", highlight=False)
 
 
+def _register_anatomy() -> None:
+    from engine.anatomy.commands import register
+
+    register(app, guarded, console)
+
+
+_register_anatomy()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

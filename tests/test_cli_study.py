@@ -5,10 +5,10 @@ from __future__ import annotations
 import tomllib
 
 COMMANDS = ("run", "list", "show", "validate", "compare", "report", "new", "scorecard", "data",
-            "families")
+            "families", "rallies", "analogs", "case")
 STUDIES = ("small-cap-revisions", "breadth-thrust", "fed-pivot", "falling-yields",
            "credit-spreads", "santa-claus-rally", "technical-breakout", "macro-momentum",
-           "sector-leadership", "rally-scorecard")
+           "sector-leadership", "rally-scorecard", "small-cap-rallies")
 
 
 def test_help_lists_every_command_with_a_line(cli):

@@ -135,7 +135,7 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
            loaded: C.Loaded | None = None, with_scorecard: bool = True) -> CaseReplay:
     """The case for ``date``: as-of facts, drivers, rally, scorecard and analogs, then what
     happened next when the data goes on past the date."""
-    loaded = loaded or C.load(study)
+    loaded = loaded or C.load(study, needs=("rallies", "analogs"))
     st = loaded.study
     requested = C.parse_date(date)
     C.check_date(loaded.panel, requested)

@@ -40,13 +40,19 @@ def refs_of(study: Study) -> set[str]:
     return refs
 
 
-def load(study_name: str = DEFAULT_STUDY, extra_refs: set[str] | None = None) -> Loaded:
-    """The study and its panel (datasets built from the mirror when missing)."""
+def load(study_name: str = DEFAULT_STUDY, needs: tuple[str, ...] = ()) -> Loaded:
+    """The study and its panel (datasets built from the mirror when missing); ``needs``
+    ("rallies", "analogs") are checked first, so a study without them fails before any data
+    is read."""
     from engine.runner import build_missing
 
     catalog = Catalog.load()
     study = load_study(study_name, set(catalog.entries))
-    refs = refs_of(study) | (extra_refs or set())
+    if "rallies" in needs:
+        rally_rule(study)
+    if "analogs" in needs:
+        analog_rule(study)
+    refs = refs_of(study)
     build_missing(catalog, study, refs, paths.mirror_dir(), lambda _m: None)
     panel, _ = load_panel(catalog, refs, study.target, study.benchmark, paths.mirror_dir())
     return Loaded(study, panel, catalog)

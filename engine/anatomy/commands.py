@@ -1,0 +1,177 @@
+"""The ``study rallies``, ``study analogs`` and ``study case`` commands (thin wrappers)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+DEFAULT = "small-cap-rallies"
+StudyOpt = Annotated[str, typer.Option("--study", help="Study with [rallies]/[analogs] tables.")]
+OutOpt = Annotated[Path | None, typer.Option(help="Folder for the reports (default "
+                                                   "results/STUDY/).")]
+DateOpt = Annotated[str, typer.Option("--date", help="The date, YYYY-MM-DD.")]
+
+
+def print_frame(console: Console, frame: pd.DataFrame, title: str,
+                styles: list[str] | None = None) -> None:
+    """A display DataFrame (cells already formatted) as a rich table."""
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for c in frame.columns:
+        t.add_column(str(c), overflow="fold")
+    for i, row in enumerate(frame.itertuples(index=False)):
+        t.add_row(*[escape(str(v)) for v in row], style=(styles[i] if styles else ""))
+    console.print(t)
+
+
+OUTCOME_STYLE = {"sustained": "green", "failed": "red", "pending": "dim"}
+
+
+def _out(out: Path | None, study: str) -> Path:
+    from engine import paths
+
+    return out or paths.results_dir() / study
+
+
+def register(app: typer.Typer, guarded, console: Console) -> None:
+    """Add the three commands to ``app`` (``guarded`` turns bad input into exit 2)."""
+
+    @app.command("rallies")
+    @guarded
+    def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+        """Every past rally by the study's rule, sustained vs failed, and the drivers that
+        told them apart (Fisher odds ratios with exact CIs, BH q)."""
+        from engine.anatomy import compute as C
+        from engine.anatomy import content
+
+        with console.status("finding rallies..."):
+            res = C.rallies(C.load(study, needs=("rallies",)))
+        st, r = res.study, res.rallies
+        rule_text = res.rule.describe(st.target, st.benchmark)
+        console.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
+                      f"\n{escape(res.rule.sustained.describe())}", highlight=False)
+        if r.empty:
+            console.print(f"[yellow]{escape(res.note)}", highlight=False)
+        else:
+            hs = [h.label for h in st.horizons]
+            print_frame(console, content.rally_rows(r, hs, res.rule.sustained.horizon.label),
+                        f"{len(r)} rallies", [OUTCOME_STYLE[str(o)] for o in r["outcome"]])
+            print_frame(console, content.driver_rows(res.drivers),
+                        "drivers at the start vs outcome (independent decided rallies)")
+            print_frame(console, content.count_rows(res.counts), "drivers on at the start")
+        folder = _out(out, st.name)
+        md, page = content.write(content.rallies_document(res), folder, "rallies")
+        _parquet(folder / "rallies.parquet", r)
+        _parquet(folder / "rally-drivers.parquet", res.drivers)
+        console.print(f"wrote {md}, {page} and rallies.parquet", highlight=False)
+
+    @app.command("analogs")
+    @guarded
+    def analogs_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+        """The k past dates whose point-in-time driver state was closest to DATE, and what
+        followed each, against every past day."""
+        from engine.anatomy import compute as C
+        from engine.anatomy import content
+
+        with console.status("searching analogs..."):
+            loaded = C.load(study, needs=("analogs",))
+            an = C.analogs(loaded, C.parse_date(date))
+        _print_analogs(console, an)
+        md, page = content.write(content.analogs_document(an), _out(out, an.study.name),
+                                 f"analogs-{an.date.date()}")
+        console.print(f"wrote {md} and {page}", highlight=False)
+
+    @app.command("case")
+    @guarded
+    def case_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None,
+                 no_scorecard: Annotated[bool, typer.Option(
+                     "--no-scorecard", help="Skip the scorecard section.")] = False) -> None:
+        """Case replay: what was knowable on DATE (rally facts, drivers, scorecard, analogs),
+        then, apart, what happened next."""
+        from engine.anatomy import case as K
+        from engine.anatomy import content
+
+        t0 = time.perf_counter()
+        with console.status("replaying..."):
+            c = K.replay(date, study, with_scorecard=not no_scorecard)
+        _print_case(console, c)
+        md, page = content.write(content.case_document(c), _out(out, c.study_name),
+                                 f"case-{c.date.date()}")
+        console.print(f"wrote {md} and {page} ({time.perf_counter() - t0:.1f} s)",
+                      highlight=False)
+
+
+def _parquet(path: Path, frame: pd.DataFrame) -> None:
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    f = frame.copy()
+    for c in f.columns:
+        if isinstance(f[c].dtype, pd.CategoricalDtype):
+            f[c] = f[c].astype(str)
+    f.to_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def _print_analogs(console: Console, an, title: str = "") -> None:
+    from engine.anatomy import content
+
+    s = an.search
+    console.print(f"[bold]{title or 'analogs of'} {an.date.date()}[/]: k = {an.rule.k}, "
+                  f"{an.rule.distance} distance on z-scores of {', '.join(s.used) or 'none'}"
+                  + (f"; dropped (no value): {', '.join(s.dropped)}" if s.dropped else "")
+                  + f"; one per {an.rule.horizon.label} window", highlight=False)
+    if s.note:
+        console.print(f"[yellow]{escape(s.note)}", highlight=False)
+    if len(an.table):
+        print_frame(console, content.analog_rows(an), "nearest analogs (what followed)")
+    print_frame(console, content.distribution_rows(an.distribution),
+                "analogs vs every past day")
+
+
+def _print_case(console: Console, c) -> None:
+    from engine.anatomy import content
+
+    console.rule(f"[bold]as of {c.date.date()}[/] (only data published by then)")
+    print_frame(console, c.facts, "rally facts")
+    d = c.drivers
+    print_frame(console, pd.DataFrame({"driver": d["driver"], "state": d["state"],
+                                       "value": d["value"].map(lambda v: "—" if pd.isna(v)
+                                                               else f"{v:g}"),
+                                       "as of": d["value_date"].fillna("—")}),
+                "drivers", [{"on": "green", "off": "red"}.get(s, "yellow") for s in d["state"]])
+    if c.rally is not None and not c.rally.empty:
+        r = c.rally.iloc[0]
+        console.print(f"rally under way since {r['start'].date()} (trough {r['trough'].date()}, "
+                      f"{int(r['days_since_start'])} days ago); outcome then: {r['outcome']}",
+                      highlight=False)
+    else:
+        console.print("no rally under way by the study's rule", highlight=False)
+    if c.scorecard is not None:
+        sc = c.scorecard
+        console.print(f"scorecard ({sc.study.name}): score {sc.score} of {sc.n_conditions} "
+                      f"({sc.n_with_data} with data)", highlight=False)
+        print_frame(console, content._odds(sc), f"historical odds at score {sc.score}")
+    _print_analogs(console, c.analogs)
+    console.rule(f"[bold]what happened next[/] (after {c.date.date()}; not knowable then)")
+    if c.next is None:
+        console.print(f"no data after {c.date.date()} yet", highlight=False)
+        return
+    n = c.next
+    from engine.report import tables as T
+
+    print_frame(console, pd.DataFrame({
+        "horizon": n["horizon"], "target": n["target"].map(T.spct),
+        "benchmark": n["benchmark"].map(T.spct), "excess": n["excess"].map(T.spct),
+        "analog median": n["analog_median"].map(T.spct)}), "forward returns after the date")
+    if c.rally_after is not None and not c.rally_after.empty:
+        ra = c.rally_after.iloc[0]
+        console.print(f"the rally from {ra['start'].date()} turned out {ra['outcome']}",
+                      highlight=False)

@@ -107,11 +107,12 @@ def alphalens_ic(closes: np.ndarray, factor: np.ndarray, horizons,
 
 def ours_ic(closes: np.ndarray, factor: np.ndarray, horizons) -> tuple[np.ndarray, np.ndarray]:
     """Our path: forward returns for all assets and horizons at once, then one
-    ``engine.stats.spearman_ic`` call per horizon with dates as columns (cross-sectional IC).
+    ``engine.evaluate.stats.spearman_ic`` call per horizon with dates as columns
+    (cross-sectional IC).
 
     Returns (date positions used, (D, H) IC) on the dates where every forward return exists.
     """
-    from engine.stats import spearman_ic
+    from engine.evaluate.stats import spearman_ic
 
     t = closes.shape[0]
     hmax = int(max(horizons))

@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import bandwidth, data, naive, peers
+from benchmarks import bandwidth, data, peers
 from benchmarks.data import SIZES, Size
+from engine.evaluate import reference as naive
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = ("small", "medium", "panel")
@@ -121,7 +122,7 @@ def _single(size: Size, cols: np.ndarray | None = None) -> tuple[np.ndarray, np.
 
 
 def _evaluate(close, signals, horizons, n_boot: int = 0):
-    from engine.evaluate import evaluate
+    from engine.evaluate.core import evaluate
 
     return evaluate(close, signals, np.zeros(signals.shape[1], dtype=bool),
                     np.asarray(horizons, dtype=np.int64), data.all_episode(len(close)),
@@ -271,7 +272,7 @@ def case_compile() -> dict:
     cache = tempfile.mkdtemp(prefix="bench-numba-")
     os.environ["NUMBA_CACHE_DIR"] = cache
     t0 = time.perf_counter()
-    import engine.evaluate  # noqa: F401
+    import engine.evaluate.core  # noqa: F401
 
     t1 = time.perf_counter()
     size = SIZES["tiny"]
@@ -382,7 +383,7 @@ def _meta(argv: list[str], repeat: int) -> dict:
             versions[dist] = version(dist)
         except PackageNotFoundError:
             versions[dist] = "not installed"
-    kernel = ROOT / "engine" / "evaluate.py"
+    kernel = ROOT / "engine" / "evaluate" / "core.py"
     return {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "python -m benchmarks.run " + " ".join(argv), "repeat": repeat,
@@ -528,7 +529,7 @@ def print_report(results: dict, console=None) -> None:
     comp = results.get("compile")
     if comp and comp.get("status") == "ok":
         console.print(f"numba cold compile (empty cache): {comp['cold_compile_s']:.2f} s; "
-                      f"import engine.evaluate {comp['import_s']:.2f} s")
+                      f"import engine.evaluate.core {comp['import_s']:.2f} s")
     console.print(f"wall time {results['meta']['wall_s']:.0f} s; checks "
                   + ("[green]ok[/]" if results["checks_ok"] else "[red]FAILED[/]"))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.runs import read_manifest
+from engine.runfolder import read_manifest
 
 
 @dataclass

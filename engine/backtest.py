@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import SpecError
-from engine.stats import deflated_sharpe_ratio
+from engine.evaluate.stats import deflated_sharpe_ratio
 
 __all__ = ["BH", "METRIC_COLUMNS", "TRADING_DAYS", "BacktestResult", "backtest"]
 

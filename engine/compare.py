@@ -8,7 +8,7 @@ import pandas as pd
 
 from engine import paths
 from engine.errors import StudyError
-from engine.runs import latest_run, read_manifest
+from engine.runfolder import latest_run, read_manifest
 
 SORT_KEYS = {"hit_rate": False, "edge": False, "q_value": True, "mean_fwd": False,
              "p_value": True}

@@ -1,7 +1,7 @@
 """One study run, end to end: spec -> panel -> signals -> evaluate -> stats -> backtest -> folder.
 
 Each stage is timed and the timings go into the manifest. Nothing is written until every
-number is computed; the folder then appears atomically (see ``engine.runs``).
+number is computed; the folder then appears atomically (see ``engine.runfolder``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import __version__, paths, runs
-from engine.catalog import Catalog
-from engine.compute import SignalMatrix, compute_signals, required_refs
+from engine import __version__, paths, runfolder
+from engine.data.catalog import Catalog
+from engine.data.panel import Panel, load_panel
 from engine.errors import SpecError
-from engine.panel import Panel, load_panel
-from engine.spec import Study, load_study, parse_horizon
+from engine.signals.matrix import SignalMatrix, compute_signals, required_refs
+from engine.study.spec import Study, load_study, parse_horizon
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Timer:
 
 def apply_overrides(study: Study, ov: Overrides) -> Study:
     """Narrow a study from the command line (horizons, episodes, dates)."""
-    from engine.spec import _Ctx, _date
+    from engine.study.spec import _Ctx, _date
 
     ctx = _Ctx(study.path)
     changes: dict = {}
@@ -88,8 +88,8 @@ def apply_overrides(study: Study, ov: Overrides) -> Study:
 
 def build_missing(catalog: Catalog, study: Study, refs: set[str], mirror, say) -> None:
     """Build datasets the study needs that were never built (first run on a fresh machine)."""
-    from engine import datasets
-    from engine.catalog import split_ref
+    from engine.data import datasets
+    from engine.data.catalog import split_ref
 
     ids = {study.target, *([study.benchmark] if study.benchmark else [])}
     ids |= {split_ref(r)[0] for r in refs if not r.startswith("@")}
@@ -143,7 +143,7 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run a study and write its run folder; returns where it went and the metrics."""
-    from engine.catalog import split_ref
+    from engine.data.catalog import split_ref
 
     ov = overrides or Overrides()
     say = progress or (lambda _msg: None)
@@ -184,13 +184,13 @@ def run(
             "rows": meta.rows, "lag_days": e.lag_days, "frequency": e.frequency,
             "units": e.units, "description": e.description,
         })
-    from engine.spec import describe
+    from engine.study.spec import describe
 
-    inputs_sha = runs.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in dataset_info},
+    inputs_sha = runfolder.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in dataset_info},
                                   ov.as_dict())
-    name = runs.run_name(inputs_sha)
+    name = runfolder.run_name(inputs_sha)
     parent = (ov.out or paths.results_dir()) / study.name
-    writer = runs.RunWriter(parent, name)
+    writer = runfolder.RunWriter(parent, name)
     try:
         writer.parquet("metrics.parquet", metrics)
         writer.parquet("events.parquet", events)
@@ -210,9 +210,9 @@ def run(
                 {"name": e.name, "start": str(e.start), "end": str(e.end)}
                 for e in study.episodes]},
             "inputs_sha256": inputs_sha, "overrides": ov.as_dict(),
-            "datasets": dataset_info, "versions": runs.versions(),
-            "git_commit": runs.git_commit(paths.project_root()),
-            "command": runs.command_line(), "seed": study.seed, "n_boot": study.n_boot,
+            "datasets": dataset_info, "versions": runfolder.versions(),
+            "git_commit": runfolder.git_commit(paths.project_root()),
+            "command": runfolder.command_line(), "seed": study.seed, "n_boot": study.n_boot,
             "executor": ov.executor,
             "n_variants": int(sm.values.shape[1]), "n_rows": len(metrics),
             "window": {"first": str(panel.index[window][0].date()),
@@ -240,15 +240,15 @@ def evaluate_all(
     window: np.ndarray, ov: Overrides,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Metrics for every variant x horizon x episode, the event list and event-study paths."""
-    from engine import evaluate as ev
-    from engine.stats import bh_qvalues
+    from engine.evaluate import core as ev
+    from engine.evaluate.stats import bh_qvalues
 
     close = panel.close("@target")
     bench = panel.close("@benchmark") if study.benchmark else None
     horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
     labels = {h.days: h.label for h in study.horizons}
     if ov.executor == "dask":
-        from engine.distributed import evaluate_dask
+        from engine.evaluate.distributed import evaluate_dask
 
         result = evaluate_dask(close, sm.values, sm.numeric, horizons, episodes, study.mode,
                                bench, study.n_boot, study.seed, ov.scheduler)

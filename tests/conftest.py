@@ -198,8 +198,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def synthetic_catalog(project: Path, synthetic_mirror: Path):
     """The project's catalog with every synthetic id built from the synthetic mirror."""
-    from engine import dataops
-    from engine.catalog import Catalog
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
 
     catalog = Catalog.load()
     dataops.build(catalog, SYNTHETIC_IDS, synthetic_mirror)

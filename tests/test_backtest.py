@@ -9,7 +9,7 @@ from scipy import stats as sps
 
 from engine.backtest import BH, METRIC_COLUMNS, backtest
 from engine.errors import SpecError
-from engine.stats import deflated_sharpe_ratio
+from engine.evaluate.stats import deflated_sharpe_ratio
 
 SQ = np.sqrt(252)
 CLOSE6 = np.array([100.0, 102.0, 101.0, 105.0, 103.0, 104.0])

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks import bandwidth, data, naive, peers
+from benchmarks import bandwidth, data, peers
 from benchmarks.run import run_benchmarks
+from engine.evaluate import reference as naive
 
 CASE_KEYS = {"status", "times_s", "median_s", "warmup_s", "compile_or_load_s", "rss_before_mib",
              "peak_rss_mib", "peak_method", "columns_timed", "columns_full", "extrapolated",
@@ -63,7 +64,7 @@ def test_ours_matches_naive_in_harness(tiny_results):
 
 @pytest.mark.parametrize("mode", ["events", "state"])
 def test_kernel_equals_naive_reference_on_tiny_data(mode):
-    from engine.evaluate import evaluate
+    from engine.evaluate.core import evaluate
 
     size = data.SIZES["tiny"]
     close = data.make_closes(size.n_days)[:, 0]

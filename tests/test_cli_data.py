@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SYNTHETIC_IDS, cpi_value
 
-from engine import datasets
-from engine.catalog import Catalog
+from engine.data import datasets
+from engine.data.catalog import Catalog
 
 
 def ok(result) -> str:

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SYNTHETIC_IDS, rut_value, trading_days
 
-from engine import dataops, datasets
-from engine.catalog import Catalog, split_ref
+from engine.data import dataops, datasets
+from engine.data.catalog import Catalog, split_ref
 from engine.errors import DataError
 
 CATALOG_HEAD = '[datasets."x.a"]\n'

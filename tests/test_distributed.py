@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.distributed import evaluate_dask
 from engine.errors import StudyError
-from engine.evaluate import METRICS, evaluate
+from engine.evaluate.core import METRICS, evaluate
+from engine.evaluate.distributed import evaluate_dask
 
 distributed = pytest.importorskip("distributed")
 

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks import naive
-from engine import stats
-from engine.distributed import evaluate_chunked
-from engine.evaluate import (
+from engine.evaluate import reference as naive
+from engine.evaluate import stats
+from engine.evaluate.core import (
     METRICS,
     evaluate,
     event_matrix,
@@ -19,6 +18,7 @@ from engine.evaluate import (
     event_table,
     forward_returns,
 )
+from engine.evaluate.distributed import evaluate_chunked
 
 CLOSE = np.array([100.0, 101.0, 102.0, 100.0, 103.0, 104.0])
 # fwd over 1 day entered at the next close: close[t+2] / close[t+1] - 1
@@ -290,7 +290,7 @@ def test_no_look_ahead_future_prices_do_not_change_the_past(n, seed, h):
 def test_sparse_kernel_equals_dense_kernel(n, seed, h, with_episode):
     """The events-mode fast path (edges + shared prefix sums) gives the dense pass's numbers,
     for persistent signals with missing data at the start, the end, or in the middle."""
-    from engine import kernels
+    from engine.evaluate import kernels
 
     rng = np.random.default_rng(seed)
     close = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.01, n)))

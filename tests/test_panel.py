@@ -11,9 +11,8 @@ from conftest import cpi_value, gdp_value, rut_value, trading_days
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.catalog import Entry
-from engine.errors import DataError
-from engine.panel import (
+from engine.data.catalog import Entry
+from engine.data.panel import (
     STALE_AFTER_DAYS,
     Panel,
     asof_positions,
@@ -21,6 +20,7 @@ from engine.panel import (
     load_panel,
     period_end,
 )
+from engine.errors import DataError
 
 
 def entry(id_: str, frequency: str, lag: int, columns: tuple[str, ...] = ("value",)) -> Entry:
@@ -287,8 +287,8 @@ def test_load_panel_errors(synthetic_catalog, synthetic_mirror):
 
 
 def test_load_panel_target_needs_two_prices(project, tmp_path):
-    from engine import dataops
-    from engine.catalog import Catalog
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
 
     src = tmp_path / "one.csv"
     src.write_text("date,value\n2024-01-02,5\n")

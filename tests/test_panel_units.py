@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.catalog import Entry
-from engine.panel import Panel
+from engine.data.catalog import Entry
+from engine.data.panel import Panel
 
 
 @pytest.mark.parametrize("obs_unit,day_unit", [("ns", "us"), ("us", "ns"), ("s", "ms")])

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from conftest import REPO, flat
 
-from engine import datasets
-from engine.catalog import Catalog
-from engine.panel import STALE_AFTER_DAYS, load_panel
+from engine.data import datasets
+from engine.data.catalog import Catalog
+from engine.data.panel import STALE_AFTER_DAYS, load_panel
 
 pytestmark = pytest.mark.realdata
 

@@ -1,7 +1,7 @@
 """Replication: the engine reproduces well-known published figures on the real data mirror.
 
 Each figure is computed through the engine (datasets built by the engine from the mirror,
-the point-in-time panel, the signal registry, ``engine.evaluate``) and compared twice: with
+the point-in-time panel, the signal registry, ``engine.evaluate.core``) and compared twice: with
 an independent pandas computation written here from the raw mirror file (exactly), and with
 the published value (within the tolerance stated in docs/validation.md, which lists sources).
 """
@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from engine import datasets
-from engine.catalog import Catalog
-from engine.evaluate import evaluate, event_table, forward_returns
-from engine.panel import load_panel
+from engine.data import datasets
+from engine.data.catalog import Catalog
+from engine.data.panel import load_panel
+from engine.evaluate.core import evaluate, event_table, forward_returns
 from engine.signals import get_family
-from engine.spec import expand_grid
+from engine.study.spec import expand_grid
 
 pytestmark = pytest.mark.realdata
 

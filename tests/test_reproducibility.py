@@ -27,8 +27,9 @@ import pandas as pd
 import pytest
 from conftest import REPO, write_synthetic_mirror
 
-from engine import datasets, runs
-from engine.catalog import Catalog
+from engine import runfolder
+from engine.data import datasets
+from engine.data.catalog import Catalog
 
 STUDY = """[study]
 title = "Santa Claus and turn of the month"
@@ -158,9 +159,9 @@ def test_changed_dataset_is_named_since_previous_run(home, cli):
     assert mb["inputs_sha256"] != ma["inputs_sha256"]
     expected = (f"dataset index.GSPC changed since the previous run {mb['run_id']} "
                 f"(content sha256 {db['sha256'][:12]} -> {da['sha256'][:12]})")
-    assert runs.previous_run_changes(after) == [expected]
+    assert runfolder.previous_run_changes(after) == [expected]
     assert expected in second.text
-    assert runs.previous_run_changes(before) == []
+    assert runfolder.previous_run_changes(before) == []
 
 
 def test_same_second_runs_keep_their_order(tmp_path):
@@ -174,11 +175,11 @@ def test_same_second_runs_keep_their_order(tmp_path):
         (folder / name / "manifest.json").write_text(json.dumps(manifest))
         time.sleep(0.01)
     new = folder / "20250101T000000-00000000"
-    assert runs.latest_run(folder) == new
-    (line,) = runs.previous_run_changes(new)
+    assert runfolder.latest_run(folder) == new
+    (line,) = runfolder.previous_run_changes(new)
     assert line.startswith("dataset index.GSPC changed since the previous run "
                            "20250101T000000-ffffffff")
-    assert runs.previous_run_changes(folder / "20250101T000000-ffffffff") == []
+    assert runfolder.previous_run_changes(folder / "20250101T000000-ffffffff") == []
 
 
 # ----------------------------------------------------------------------------- concurrency
@@ -203,7 +204,8 @@ def test_two_runs_at_once_write_two_complete_folders(home):
 
 def test_same_name_commit_gets_a_suffix(tmp_path):
     """The clash itself (two runs of the same inputs in the same second), deterministically."""
-    writers = [runs.RunWriter(tmp_path / "study", "20250101T000000-abcdef12") for _ in range(2)]
+    writers = [runfolder.RunWriter(tmp_path / "study", "20250101T000000-abcdef12")
+               for _ in range(2)]
     for i, w in enumerate(writers):
         w.json("manifest.json", {"i": i})
     finals = [w.commit() for w in writers]

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.catalog import Entry
-from engine.panel import Panel
-from engine.scorecard import compute, load_scorecard_panel, score_panel, truncate_panel
-from engine.spec import load_study, parse_study
+from engine.data.catalog import Entry
+from engine.data.panel import Panel
+from engine.scorecard.score import compute, load_scorecard_panel, score_panel, truncate_panel
+from engine.study.spec import load_study, parse_study
 
 STUDY = """
 [study]
@@ -113,7 +113,7 @@ def test_truncation_drops_unpublished_rows(tiny):
 def test_scorecard_uses_nothing_published_after_the_date(monkeypatch, real_mirror):
     """The conditions on every day up to D are the same whether later data exist or not."""
     monkeypatch.setenv("STUDY_DATA_MIRROR", str(real_mirror))
-    from engine.catalog import Catalog
+    from engine.data.catalog import Catalog
 
     study = load_study("rally-scorecard")
     full = load_scorecard_panel(study, Catalog.load())

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.catalog import Entry
+from engine.data.catalog import Entry
+from engine.data.panel import Panel, availability
 from engine.errors import SpecError
-from engine.panel import Panel, availability
 from engine.signals import FAMILIES, REQUIRED, SECTORS, combine, get_family
-from engine.spec import expand_grid, parse_study
+from engine.study.spec import expand_grid, parse_study
 
 NAN = np.nan
 TARGET = "index.GSPC"
@@ -602,11 +602,11 @@ STUDIES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "studies
 
 @pytest.mark.realdata
 def test_every_study_computes_on_real_data(project, real_mirror):
-    from engine import dataops
-    from engine.catalog import Catalog, split_ref
-    from engine.compute import compute_signals, required_refs
-    from engine.panel import load_panel
-    from engine.spec import load_study
+    from engine.data import dataops
+    from engine.data.catalog import Catalog, split_ref
+    from engine.data.panel import load_panel
+    from engine.signals.matrix import compute_signals, required_refs
+    from engine.study.spec import load_study
 
     catalog = Catalog.load()
     results = {}
@@ -642,8 +642,8 @@ def test_every_study_computes_on_real_data(project, real_mirror):
 
 def test_numeric_families_by_hand():
     """distance_from_ma = close / MA - 1 and tightening = s_{t-n} - s_t, values not flags."""
-    from engine.catalog import Entry
-    from engine.panel import Panel
+    from engine.data.catalog import Entry
+    from engine.data.panel import Panel
 
     days = pd.bdate_range("2024-01-01", periods=6, name="date")
     close = np.array([10.0, 11.0, 12.0, 9.0, 12.0, 15.0])

@@ -19,8 +19,8 @@ from conftest import (
     xlk_value,
 )
 
+from engine.data.sources import READERS, cboe, csvfile, fred, french, ici, shiller, yahoo
 from engine.errors import DataError
-from engine.sources import READERS, cboe, csvfile, fred, french, ici, shiller, yahoo
 
 # (reader, file in the mirror, expected columns)
 FORMATS = [

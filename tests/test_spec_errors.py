@@ -20,10 +20,11 @@ import pandas as pd
 import pytest
 from conftest import rut_value, trading_days
 
-from engine import dataops, runs
-from engine.catalog import Catalog
+from engine import runfolder
+from engine.data import dataops
+from engine.data.catalog import Catalog
 from engine.errors import SpecError
-from engine.spec import load_study
+from engine.study.spec import load_study
 
 HEAD = """[study]
 title = "t"
@@ -464,7 +465,7 @@ def enospc(path) -> OSError:
 @pytest.mark.parametrize("bare", [False, True], ids=["oserror", "bare-errno"])
 def test_disk_full_mid_write(good_study, project, cli, monkeypatch, bare):
     """The second Parquet file fails half-way: exit 2, clear message, no run folder left."""
-    real = runs.write_parquet
+    real = runfolder.write_parquet
     calls = []
 
     def write(frame, path):
@@ -474,7 +475,7 @@ def test_disk_full_mid_write(good_study, project, cli, monkeypatch, bare):
             raise OSError(errno.ENOSPC) if bare else enospc(path)
         real(frame, path)
 
-    monkeypatch.setattr(runs, "write_parquet", write)
+    monkeypatch.setattr(runfolder, "write_parquet", write)
     bad_input(cli("run", good_study, "--no-report"),
               "writing events.parquet failed (No space left on device); nothing was kept",
               "free disk space or choose another folder with --out DIR")

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine.catalog import Catalog
+from engine.data.catalog import Catalog
 from engine.errors import StudyError
 from engine.signals import FAMILIES
-from engine.spec import (
+from engine.study.spec import (
     BACKTEST_KEYS,
     EPISODE_KEYS,
     SIGNAL_KEYS,

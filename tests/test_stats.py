@@ -1,4 +1,4 @@
-"""Tests for engine.stats: closed forms, hand examples, and cross-checks against scipy and
+"""Tests for engine.evaluate.stats: closed forms, hand examples, and cross-checks against scipy and
 statsmodels (the slow, obviously-correct references)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.sandwich_covariance import S_hac_simple
 
-from engine import stats
+from engine.evaluate import stats
 
 # ----------------------------------------------------------------------------- binomial
 

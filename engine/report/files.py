@@ -11,7 +11,7 @@ import pandas as pd
 
 from engine.errors import StudyError
 from engine.report.tables import ensure_columns
-from engine.runs import read_manifest
+from engine.runfolder import read_manifest
 
 
 @dataclass

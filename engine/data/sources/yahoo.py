@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.data.sources.csvfile import read_table, tidy
 from engine.errors import DataError
-from engine.sources.csvfile import read_table, tidy
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -22,10 +22,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.catalog import Catalog, Entry
+from engine.data.catalog import Catalog, Entry
+from engine.data.sources import READERS
+from engine.data.sources.csvfile import read_table, tidy
 from engine.errors import DataError
-from engine.sources import READERS
-from engine.sources.csvfile import read_table, tidy
 
 META_KEY = b"rally_study"
 

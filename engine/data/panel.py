@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import datasets
-from engine.catalog import Catalog, Entry, split_ref
+from engine.data import datasets
+from engine.data.catalog import Catalog, Entry, split_ref
 from engine.errors import DataError
 
 ALIASES = ("@target", "@benchmark")

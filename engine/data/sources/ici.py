@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.sources.csvfile import read_table, tidy
+from engine.data.sources.csvfile import read_table, tidy
 
 COLUMNS = {
     "Total Equity": "total_equity",

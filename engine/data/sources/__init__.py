@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.sources import cboe, csvfile, fred, french, ici, shiller, yahoo
+from engine.data.sources import cboe, csvfile, fred, french, ici, shiller, yahoo
 
 Reader = Callable[[Path], pd.DataFrame]
 

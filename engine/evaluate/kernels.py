@@ -1,4 +1,4 @@
-"""Compiled kernels behind ``engine.evaluate`` (numba; the contract is in evaluate's docstring).
+"""Compiled kernels behind ``engine.evaluate.core`` (numba; the contract is in its docstring).
 
 Two ways to the same numbers:
 

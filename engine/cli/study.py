@@ -42,7 +42,7 @@ _DISK_FIXES = {
 
 def _disk_error(exc: OSError) -> StudyError | None:
     """The user-facing error for an OSError of the disk (runs write atomically: nothing kept)."""
-    from engine.runs import os_errno, os_reason
+    from engine.runfolder import os_errno, os_reason
 
     fix = _DISK_FIXES.get(os_errno(exc))
     if fix is None:
@@ -106,8 +106,9 @@ def data_build(
     force: Annotated[bool, typer.Option(help="Rebuild even if unchanged.")] = False,
 ) -> None:
     """Build Parquet datasets from the mirror (or download them when online)."""
-    from engine import dataops, paths
-    from engine.catalog import Catalog
+    from engine import paths
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
 
     catalog = Catalog.load()
     mirror_path = paths.mirror_dir(mirror)
@@ -131,8 +132,8 @@ def data_build(
 @guarded
 def data_list() -> None:
     """List datasets with coverage, rows, source and publication lag."""
-    from engine import dataops
-    from engine.catalog import Catalog
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
 
     cov = dataops.coverage(Catalog.load())
     table = Table(title="datasets")
@@ -154,8 +155,9 @@ def data_show(
     mirror: MirrorOpt = None,
 ) -> None:
     """Show a dataset's catalog entry, provenance and last rows (stale check with a mirror)."""
-    from engine import datasets, paths
-    from engine.catalog import Catalog
+    from engine import paths
+    from engine.data import datasets
+    from engine.data.catalog import Catalog
 
     catalog = Catalog.load()
     entry = catalog.get(id_)
@@ -182,8 +184,8 @@ def data_import(
     date_format: Annotated[str | None, typer.Option(help="strftime format if not ISO.")] = None,
 ) -> None:
     """Import your own series (e.g. estimate revisions, fund flows) as custom.NAME."""
-    from engine import dataops
-    from engine.catalog import Catalog
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
 
     outcome = dataops.import_csv(Catalog.load(), file, id_, date_col, value_col, freq, lag,
                                  units, description, date_format)
@@ -197,7 +199,7 @@ def data_import(
 def list_studies() -> None:
     """List the studies in studies/ with their question and signal count."""
     from engine import paths
-    from engine.spec import load_study, variant_count
+    from engine.study.spec import load_study, variant_count
 
     table = Table(title="studies")
     for col in ["name", "title", "target", "signals", "variants"]:
@@ -220,7 +222,7 @@ def show(
 ) -> None:
     """Show a study: question, target, horizons, episodes and each signal with its family doc."""
     from engine.signals import get_family
-    from engine.spec import load_study, variant_count
+    from engine.study.spec import load_study, variant_count
 
     st = load_study(name)
     counts = variant_count(st.signals)
@@ -286,8 +288,8 @@ def validate(
     name: Annotated[str, typer.Argument(help="Study name or path to a .toml file.")],
 ) -> None:
     """Check a study file (keys, families, parameters, dataset ids) without running it."""
-    from engine.catalog import Catalog
-    from engine.spec import load_study, variant_count
+    from engine.data.catalog import Catalog
+    from engine.study.spec import load_study, variant_count
 
     st = load_study(name, set(Catalog.load().entries))
     n = sum(variant_count(st.signals).values())
@@ -357,7 +359,7 @@ def _print_episodes(result) -> None:
 
 def _print_changes(result) -> None:
     """Say which datasets changed since the previous run of the same study."""
-    from engine.runs import previous_run_changes
+    from engine.runfolder import previous_run_changes
 
     changed = previous_run_changes(result.run_dir)
     for line in changed:
@@ -371,7 +373,7 @@ def report_cmd(
 ) -> None:
     """Re-render report.md and report.html from a run folder without recomputing."""
     from engine.report import write_reports
-    from engine.runs import read_manifest
+    from engine.runfolder import read_manifest
 
     read_manifest(run_dir)
     md, html = write_reports(run_dir)
@@ -409,7 +411,7 @@ def new_cmd(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Scaffold a commented study file from the template and validate it."""
-    from engine.scaffold import new_study
+    from engine.study.scaffold import new_study
 
     path = new_study(name, force=force)
     console.print(f"[green]created[/] {path} (valid). Edit it, then: study run {name}",
@@ -424,7 +426,9 @@ def scorecard_cmd(
     out: Annotated[Path | None, typer.Option(help="Folder for the .md/.html.")] = None,
 ) -> None:
     """Is this rally sustainable? Conditions met on a date and the historical odds."""
-    from engine import paths, scorecard, scorecard_render
+    from engine import paths
+    from engine.scorecard import render as scorecard_render
+    from engine.scorecard import score as scorecard
 
     with console.status("scoring..."):
         sc = scorecard.compute(study, date)

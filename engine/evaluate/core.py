@@ -1,6 +1,6 @@
 """The vectorized core: did each signal variant predict forward returns?
 
-Contract (shared with ``benchmarks/naive.py``, the slow reference it is checked against):
+Contract (shared with ``engine.evaluate.reference``, the slow reference it is checked against):
 
 * forward return at day t over h days, entered at the next bar's close:
   ``fwd[t, h] = close[t+1+h] / close[t+1] - 1`` (minus the same for the benchmark when set);
@@ -19,8 +19,8 @@ Contract (shared with ``benchmarks/naive.py``, the slow reference it is checked 
   gives a degenerate interval such as 100%-100% that would read as certainty;
 * ``ic``: Spearman correlation of a numeric signal's value with the forward return.
 
-The compiled kernels live in ``engine.kernels``: in events mode one streaming read of the signal
-matrix extracts each variant's rising edges, and shared prefix sums give everything else;
+The compiled kernels live in ``engine.evaluate.kernels``: in events mode one streaming read of
+the signal matrix extracts each variant's rising edges, and shared prefix sums give everything else;
 state mode (and odd columns) take a dense pass per variant. Variants run in parallel over
 cores. Nothing loops over variants or dates in Python.
 """
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine import kernels, stats
+from engine.evaluate import kernels, stats
 
 METRICS = (
     "n_days", "n_events", "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd",

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.scorecard import Scorecard
+from engine.scorecard.score import Scorecard
 
 STATUS_STYLE = {"met": "green", "not met": "red", "no data": "yellow"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.sources.csvfile import read_table, tidy
+from engine.data.sources.csvfile import read_table, tidy
 
 COLUMNS = {
     "SP500": "price",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import paths
+from engine.data.sources import READERS
 from engine.errors import DataError
-from engine.sources import READERS
 
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly")
 REQUIRED = ("source", "file", "frequency", "units", "description", "lag_days", "columns")

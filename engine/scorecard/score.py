@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from engine import paths
-from engine.catalog import Catalog, split_ref
-from engine.compute import compute_signals, required_refs
+from engine.data.catalog import Catalog, split_ref
+from engine.data.panel import Panel, availability, load_panel
 from engine.errors import SpecError
-from engine.panel import Panel, availability, load_panel
-from engine.spec import Study, load_study
+from engine.signals.matrix import compute_signals, required_refs
+from engine.study.spec import Study, load_study
 
 
 @dataclass
@@ -160,8 +160,8 @@ def _condition_rows(study: Study, panel: Panel, names: list[str], row: np.ndarra
 
 def _bucket_stats(study, panel, score, n, episodes):
     """Evaluate one-hot score buckets (state mode) for the target and small-minus-large."""
-    from engine.evaluate import evaluate
-    from engine.stats import spearman_ic
+    from engine.evaluate.core import evaluate
+    from engine.evaluate.stats import spearman_ic
 
     onehot = (score[:, None] == np.arange(n + 1)[None, :]).astype(np.float64)
     labels = pd.DataFrame({"signal": "score", "variant": [str(s) for s in range(n + 1)],
@@ -198,7 +198,7 @@ def _close(panel: Panel, id_: str) -> np.ndarray:
 
 def _monotonic(label, close, bench, score, horizons, hl, window, study, spearman_ic):
     """Spearman of score vs forward return with a block-bootstrap CI (block = horizon)."""
-    from engine.evaluate import forward_returns
+    from engine.evaluate.core import forward_returns
 
     fwd = forward_returns(close, horizons, bench_close=bench)
     rng = np.random.default_rng(study.seed)

@@ -7,9 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 from engine import paths
-from engine.catalog import Catalog
+from engine.data.catalog import Catalog
 from engine.errors import SpecError
-from engine.spec import load_study
+from engine.study.spec import load_study
 
 
 def new_study(name: str, force: bool = False) -> Path:

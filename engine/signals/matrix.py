@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.panel import Panel
-from engine.spec import SignalSpec, Study, expand_grid
+from engine.data.panel import Panel
+from engine.study.spec import SignalSpec, Study, expand_grid
 
 
 @dataclass(frozen=True)

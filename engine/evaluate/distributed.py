@@ -16,7 +16,7 @@ DEFAULT_CHUNK = 2000
 
 
 def _chunk_eval(close, bench, signals, numeric, horizons, episodes, mode, n_boot, seed):
-    from engine.evaluate import evaluate
+    from engine.evaluate.core import evaluate
 
     return evaluate(close, signals, numeric, horizons, episodes, mode=mode, bench_close=bench,
                     n_boot=n_boot, seed=seed)
@@ -24,7 +24,7 @@ def _chunk_eval(close, bench, signals, numeric, horizons, episodes, mode, n_boot
 
 def merge_results(parts: list):
     """Concatenate per-chunk EvalResults along the variant axis."""
-    from engine.evaluate import EvalResult
+    from engine.evaluate.core import EvalResult
 
     first = parts[0]
     metrics = {k: np.concatenate([p.metrics[k] for p in parts], axis=0) for k in first.metrics}

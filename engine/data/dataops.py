@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine import datasets
-from engine.catalog import FREQUENCIES, Catalog, Entry
+from engine.data import datasets
+from engine.data.catalog import FREQUENCIES, Catalog, Entry
 from engine.errors import DataError
 
 CUSTOM_ID = re.compile(r"^custom\.[A-Za-z0-9_\-]+$")

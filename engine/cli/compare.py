@@ -1,0 +1,33 @@
+"""``study compare``: rank signals across studies and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.common import console, guarded
+
+
+@guarded
+def compare_cmd(
+    targets: Annotated[list[str], typer.Argument(help="Study names or run folders.")],
+    horizon: Annotated[str | None, typer.Option(help="Only this horizon, e.g. 3m.")] = None,
+    episode: Annotated[str, typer.Option(help="Episode to compare (default all).")] = "all",
+    by: Annotated[str, typer.Option(help="hit_rate | edge | q_value | mean_fwd.")] = "q_value",
+    top: Annotated[int, typer.Option(help="Rows to print.")] = 30,
+    out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
+    min_independent: Annotated[int, typer.Option(
+        help="Leave out rows with fewer non-overlapping events.")] = 0,
+) -> None:
+    """Rank signals across studies and runs (each study: its latest run)."""
+    from engine.compare import compare
+
+    table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out,
+                              min_independent=min_independent)
+    from engine.report import print_table
+
+    print_table(table.head(top), f"compare — by {by}, episode {episode}"
+                + (f", horizon {horizon}" if horizon else ""), console)
+    console.print(f"wrote {md} and {html}", highlight=False)

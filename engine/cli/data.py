@@ -1,0 +1,102 @@
+"""``study data build|list|show|import``: the datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from engine.cli.common import MirrorOpt, console, guarded
+
+
+@guarded
+def data_build(
+    ids: Annotated[list[str] | None, typer.Argument(help="Dataset ids (default: all).")] = None,
+    mirror: MirrorOpt = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if unchanged.")] = False,
+) -> None:
+    """Build Parquet datasets from the mirror (or download them when online)."""
+    from engine import paths
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
+
+    catalog = Catalog.load()
+    mirror_path = paths.mirror_dir(mirror)
+    if mirror_path is None:
+        console.print("[yellow]no --mirror or STUDY_DATA_MIRROR: downloading from public sources")
+    built = up = 0
+
+    def report(outcome):
+        nonlocal built, up
+        if outcome.status == "built":
+            built += 1
+        else:
+            up += 1
+
+    with console.status("building datasets..."):
+        dataops.build(catalog, ids, mirror_path, force=force, on_done=report)
+    console.print(f"[green]{built} built, {up} up to date[/] in {catalog.root}")
+
+
+@guarded
+def data_list() -> None:
+    """List datasets with coverage, rows, source and publication lag."""
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
+
+    cov = dataops.coverage(Catalog.load())
+    table = Table(title="datasets")
+    for col in ["id", "frequency", "first", "last", "rows", "source", "lag_days"]:
+        table.add_column(col, justify="right" if col in ("rows", "lag_days") else "left")
+    for row in cov.itertuples():
+        built = row.built
+        table.add_row(row.id, row.frequency, row.first if built else "[dim]not built",
+                      row.last if built else "", str(row.rows) if built else "",
+                      row.source, str(row.lag_days))
+    console.print(table)
+
+
+@guarded
+def data_show(
+    id_: Annotated[str, typer.Argument(metavar="ID", help="Dataset id, e.g. fred.DGS10.")],
+    tail: Annotated[int, typer.Option(help="Rows to show from the end.")] = 10,
+    mirror: MirrorOpt = None,
+) -> None:
+    """Show a dataset's catalog entry, provenance and last rows (stale check with a mirror)."""
+    from engine import paths
+    from engine.data import datasets
+    from engine.data.catalog import Catalog
+
+    catalog = Catalog.load()
+    entry = catalog.get(id_)
+    frame, meta = datasets.load(catalog, id_, paths.mirror_dir(mirror))
+    console.print(f"[bold]{entry.id}[/] — {entry.description}\n"
+                  f"source {entry.source} · file {entry.file} · {entry.frequency} · "
+                  f"units {entry.units} · lag {entry.lag_days} days after period end\n"
+                  f"{meta.rows} rows {meta.first} .. {meta.last} · source sha256 "
+                  f"{meta.source_sha256[:12]} · built {meta.built_at}", highlight=False)
+    console.print(frame.tail(tail).to_string())
+
+
+@guarded
+def data_import(
+    file: Annotated[Path, typer.Argument(help="CSV file with a date and a value column.")],
+    id_: Annotated[str, typer.Option("--id", help="New dataset id: custom.NAME.")],
+    date_col: Annotated[str, typer.Option(help="Name of the date column.")] = "date",
+    value_col: Annotated[str, typer.Option(help="Name of the value column.")] = "value",
+    freq: Annotated[str, typer.Option(help="daily|weekly|monthly|quarterly.")] = "daily",
+    lag: Annotated[int, typer.Option(help="Publication lag: days after period end.")] = 0,
+    units: Annotated[str, typer.Option(help="Units, for the catalog.")] = "",
+    description: Annotated[str, typer.Option(help="One-line description.")] = "",
+    date_format: Annotated[str | None, typer.Option(help="strftime format if not ISO.")] = None,
+) -> None:
+    """Import your own series (e.g. estimate revisions, fund flows) as custom.NAME."""
+    from engine.data import dataops
+    from engine.data.catalog import Catalog
+
+    outcome = dataops.import_csv(Catalog.load(), file, id_, date_col, value_col, freq, lag,
+                                 units, description, date_format)
+    m = outcome.meta
+    console.print(f"[green]imported {id_}[/]: {m.rows} rows {m.first} .. {m.last}")

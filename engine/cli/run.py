@@ -1,0 +1,92 @@
+"""``study run`` and ``study report``: run a study, re-render a run folder's reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.common import console, err_console, guarded
+from engine.errors import StudyError
+
+
+@guarded
+def run_cmd(
+    name: Annotated[str, typer.Argument(help="Study name (studies/NAME.toml) or path.")],
+    horizon: Annotated[list[str] | None, typer.Option(help="Only these horizons (repeat).")] = None,
+    episode: Annotated[list[str] | None, typer.Option(help="Only these episodes (repeat).")] = None,
+    start: Annotated[str | None, typer.Option(help="Override study start (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Override study end (YYYY-MM-DD).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/).")] = None,
+    executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    n_boot: Annotated[int | None, typer.Option(help="Bootstrap draws (override).")] = None,
+    top: Annotated[int, typer.Option(help="Rows in the printed table.")] = 25,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip HTML/MD reports.")] = False,
+    no_backtest: Annotated[bool, typer.Option("--no-backtest",
+                                              help="Skip the vectorbt backtests.")] = False,
+) -> None:
+    """Run a study: evaluate every signal variant, print the ranked table, write a run folder."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from engine.report import print_table, rank_table
+    from engine.runner import Overrides, run
+
+    if executor not in ("local", "dask"):
+        raise StudyError(f"executor {executor!r} not allowed", where="--executor",
+                         fix="use local or dask")
+    ov = Overrides(horizons=horizon, episodes=episode, start=start, end=end, out=out,
+                   executor=executor, scheduler=scheduler, n_boot=n_boot,
+                   reports=not no_report, backtest=False if no_backtest else None)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
+    _print_changes(result)
+    shown = episode[0] if episode else "all"
+    table = rank_table(result.metrics, by="q_value", episode=shown, top=top)
+    print_table(table, f"{result.study.title} — ranked by q-value (episode {shown})", console)
+    if result.study.episodes and not episode:
+        _print_episodes(result)
+    t = result.manifest["timings"]
+    console.print(f"run folder: [bold]{result.run_dir}[/]\n"
+                  f"{result.manifest['n_variants']} variants, {len(result.metrics)} rows · "
+                  f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
+                  + ")", highlight=False)
+
+
+def _print_episodes(result) -> None:
+    """Each signal's best variant (chosen on the full sample) in every named episode."""
+    from engine.report import print_table
+    from engine.report import tables as T
+
+    m = result.metrics
+    horizon = T.middle_horizon(m, result.manifest)
+    best = T.best_variants(m)
+    best = best[best["horizon"] == horizon]
+    names = [e.name for e in result.study.episodes] + ["all"]
+    print_table(T.episode_rows(m, best, names), f"by episode at {horizon} — each signal's "
+                "best variant on the full sample", console)
+
+
+def _print_changes(result) -> None:
+    """Say which datasets changed since the previous run of the same study."""
+    from engine.runfolder import previous_run_changes
+
+    changed = previous_run_changes(result.run_dir)
+    for line in changed:
+        console.print(f"[yellow]{line}", highlight=False)
+
+
+@guarded
+def report_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder (results/<study>/<run>).")],
+) -> None:
+    """Re-render report.md and report.html from a run folder without recomputing."""
+    from engine.report import write_reports
+    from engine.runfolder import read_manifest
+
+    read_manifest(run_dir)
+    md, html = write_reports(run_dir)
+    console.print(f"wrote {md} and {html}", highlight=False)

@@ -1,0 +1,1 @@
+"""Study files: ``spec`` parses and validates ``studies/*.toml``; ``scaffold`` writes a new one."""

@@ -15,11 +15,11 @@ from engine.anatomy import case as K
 from engine.anatomy import compute as C
 from engine.anatomy import detect, drivers
 from engine.anatomy.rules import RallyRule, SustainRule
-from engine.catalog import Entry
+from engine.data.catalog import Entry
+from engine.data.panel import Panel
 from engine.errors import SpecError
-from engine.panel import Panel
-from engine.scorecard import truncate_panel
-from engine.spec import Horizon, parse_study
+from engine.scorecard.score import truncate_panel
+from engine.study.spec import Horizon, parse_study
 
 H5 = (Horizon("5d", 5),)
 
@@ -126,7 +126,7 @@ def test_no_data_is_never_off_and_q_values():
     assert tab.loc["b", ["n_on", "n_off", "n_no_data"]].tolist() == [1, 1, 3]
     assert tab.loc["a", "share_on"] == 1.0 and tab.loc["a", "share_off"] == 0.0
     p = tab["p_value"].to_numpy()
-    from engine.stats import bh_qvalues
+    from engine.evaluate.stats import bh_qvalues
 
     np.testing.assert_allclose(tab["q_value"].to_numpy(), bh_qvalues(p))
     counts = drivers.count_table(states, outcome, np.ones(6, dtype=bool))

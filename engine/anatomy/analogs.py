@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from engine.anatomy.rules import AnalogRule, Feature
-from engine.evaluate import forward_returns
-from engine.spec import Horizon
+from engine.evaluate.core import forward_returns
+from engine.study.spec import Horizon
 
 
 def feature_matrix(panel, features: tuple[Feature, ...]) -> np.ndarray:

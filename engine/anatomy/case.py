@@ -15,8 +15,8 @@ import pandas as pd
 
 from engine.anatomy import compute as C
 from engine.anatomy import detect
-from engine.panel import Panel, availability
-from engine.scorecard import truncate_panel
+from engine.data.panel import Panel, availability
+from engine.scorecard.score import truncate_panel
 
 
 @dataclass
@@ -147,7 +147,7 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
     rally = rally_under_way(st, past) if st.anatomy.rallies else pd.DataFrame()
     sc = None
     if with_scorecard and rule.scorecard:
-        from engine.scorecard import compute as score
+        from engine.scorecard.score import compute as score
 
         sc = score(rule.scorecard, str(when.date()))
     an = C.analogs(loaded, when)
@@ -166,7 +166,7 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
 def _what_next(full: Panel, study, t: int, an: C.AnalogResult):
     close, bench = C.prices(full)
     hz = np.array([h.days for h in study.horizons], dtype=np.int64)
-    from engine.evaluate import forward_returns
+    from engine.evaluate.core import forward_returns
 
     ft = forward_returns(close, hz)[t]
     fb = forward_returns(bench, hz)[t] if bench is not None else np.full(len(hz), np.nan)

@@ -17,11 +17,11 @@ from engine import paths
 from engine.anatomy import analogs as A
 from engine.anatomy import detect, drivers
 from engine.anatomy.rules import AnalogRule, RallyRule
-from engine.catalog import Catalog
-from engine.compute import compute_signals, required_refs
+from engine.data.catalog import Catalog
+from engine.data.panel import Panel, load_panel
 from engine.errors import SpecError
-from engine.panel import Panel, load_panel
-from engine.spec import Study, load_study
+from engine.signals.matrix import compute_signals, required_refs
+from engine.study.spec import Study, load_study
 
 DEFAULT_STUDY = "small-cap-rallies"
 
@@ -188,7 +188,7 @@ def parse_date(text: str | pd.Timestamp) -> pd.Timestamp:
 
 def analogs(loaded: Loaded, when: pd.Timestamp) -> AnalogResult:
     """The k nearest non-overlapping past analogs of ``when`` (data published by then only)."""
-    from engine.scorecard import truncate_panel
+    from engine.scorecard.score import truncate_panel
 
     study = loaded.study
     rule = analog_rule(study)

@@ -26,9 +26,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from engine.anatomy.rules import RallyRule
-from engine.evaluate import forward_returns
+from engine.evaluate.core import forward_returns
 from engine.signals.combine import cooldown
-from engine.spec import Horizon
+from engine.study.spec import Horizon
 
 OUTCOMES = ("sustained", "failed", "pending")
 

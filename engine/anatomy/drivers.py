@@ -8,9 +8,9 @@ sits in neither the on nor the off column. Pending rallies (outcome not yet know
 Per driver on the *independent* decided rallies (forward windows that do not overlap):
 sustained share when on vs off, the conditional maximum-likelihood odds ratio with its exact
 (conditional) 95% interval (``scipy.stats.contingency.odds_ratio``), Fisher's exact two-sided
-p-value and Benjamini-Hochberg q across drivers (``engine.stats.bh_qvalues``). The count view
-groups rallies by how many drivers were on at the start, with an exact Clopper-Pearson interval
-for each share.
+p-value and Benjamini-Hochberg q across drivers (``engine.evaluate.stats.bh_qvalues``). The
+count view groups rallies by how many drivers were on at the start, with an exact
+Clopper-Pearson interval for each share.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.stats import binomtest, fisher_exact
 from scipy.stats.contingency import odds_ratio
 
-from engine.stats import bh_qvalues
+from engine.evaluate.stats import bh_qvalues
 
 STATE = {1.0: "on", 0.0: "off"}
 

@@ -11,7 +11,9 @@ import sys
 
 import typer
 
+from engine.anatomy.commands import register as register_anatomy
 from engine.cli import compare, data, families, run, scorecard, study
+from engine.cli.common import console, guarded
 
 app = typer.Typer(
     help="rally-study: did rally signals actually predict forward returns?",
@@ -34,6 +36,7 @@ app.command("report")(run.report_cmd)
 app.command("compare")(compare.compare_cmd)
 app.command("new")(study.new_cmd)
 app.command("scorecard")(scorecard.scorecard_cmd)
+register_anatomy(app, guarded, console)  # rallies, analogs, case
 
 
 def main() -> None:

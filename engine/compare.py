@@ -8,6 +8,7 @@ import pandas as pd
 
 from engine import paths
 from engine.errors import StudyError
+from engine.ranking import DEFAULT_MIN_INDEPENDENT, rank_evidence
 from engine.runfolder import latest_run, read_manifest
 
 SORT_KEYS = {"hit_rate": False, "edge": False, "q_value": True, "mean_fwd": False,
@@ -59,8 +60,11 @@ def compare(
                          + (f" with >= {min_independent} independent events"
                             if min_independent else ""), where="compare",
                          fix=f"horizons available: {have_h}; episodes: {have_e}")
-    table = sel.sort_values([by, "edge"], ascending=[SORT_KEYS[by], False],
-                            na_position="last", kind="stable").reset_index(drop=True)
+    if by == "q_value":  # the one evidence-first ranking (engine.ranking)
+        table = rank_evidence(sel, min_independent or DEFAULT_MIN_INDEPENDENT)
+    else:
+        table = sel.sort_values([by, "edge"], ascending=[SORT_KEYS[by], False],
+                                na_position="last", kind="stable").reset_index(drop=True)
     from engine.report import write_compare_reports
 
     out_dir = out or paths.results_dir() / "_compare"

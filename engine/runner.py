@@ -36,6 +36,7 @@ class Overrides:
     n_boot: int | None = None
     reports: bool = True
     backtest: bool | None = None
+    min_independent: int | None = None
 
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -77,6 +78,11 @@ def apply_overrides(study: Study, ov: Overrides) -> Study:
         changes["end"] = _date(ov.end, ctx, "--end")
     if ov.n_boot is not None:
         changes["n_boot"] = ov.n_boot
+    if ov.min_independent is not None:
+        if ov.min_independent < 0:
+            raise SpecError(f"--min-independent {ov.min_independent} is negative",
+                            where="--min-independent", fix="give 0 or more (default 10)")
+        changes["min_independent"] = ov.min_independent
     if ov.backtest is not None:
         changes["backtest"] = dataclasses.replace(study.backtest, enabled=ov.backtest)
     study = dataclasses.replace(study, **changes)
@@ -115,6 +121,9 @@ def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
 
 def episode_masks(index: pd.DatetimeIndex, study: Study,
                   window: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """("all", window) then one mask per episode: (T,) or, for ``clip = true``, (T, H) with
+    only the days whose forward window ends inside the episode."""
+    horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
     out = [("all", window)]
     for ep in study.episodes:
         mask = window & (index >= pd.Timestamp(ep.start)) & (index <= pd.Timestamp(ep.end))
@@ -125,8 +134,26 @@ def episode_masks(index: pd.DatetimeIndex, study: Study,
                 f"{index[window][-1].date()})",
                 where=f"{study.path} [episodes]",
                 fix="move the episode inside the data or remove it")
-        out.append((ep.name, mask))
+        out.append((ep.name, clip_episode_masks(mask, horizons) if ep.clip else mask))
     return out
+
+
+def clip_episode_masks(mask: np.ndarray, horizons: np.ndarray) -> np.ndarray:
+    """(T, H): days of ``mask`` whose h-day window, entered at the next close t+1 and left at
+    close t+1+h, ends on or before the episode's last day (so no window runs past it)."""
+    mask = np.asarray(mask, dtype=bool)
+    days = np.flatnonzero(mask)
+    out = np.zeros((len(mask), len(horizons)), dtype=bool)
+    if days.size == 0:
+        return out
+    last = days[-1]
+    t = np.arange(len(mask))[:, None]
+    return mask[:, None] & (t + 1 + np.asarray(horizons, dtype=np.int64)[None, :] <= last)
+
+
+def episode_tests(study: Study) -> list[bool]:
+    """Which episodes get p, q and HAC t: the full sample, and episodes with ``test = true``."""
+    return [True] + [bool(e.test) for e in study.episodes]
 
 
 @dataclass
@@ -206,9 +233,7 @@ def run(
         manifest = {
             "run_id": name, "engine_version": __version__,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "study": describe(study) | {"episodes": [
-                {"name": e.name, "start": str(e.start), "end": str(e.end)}
-                for e in study.episodes]},
+            "study": describe(study),
             "inputs_sha256": inputs_sha, "overrides": ov.as_dict(),
             "datasets": dataset_info, "versions": runfolder.versions(),
             "git_commit": runfolder.git_commit(paths.project_root()),
@@ -251,14 +276,22 @@ def evaluate_all(
         from engine.evaluate.distributed import evaluate_dask
 
         result = evaluate_dask(close, sm.values, sm.numeric, horizons, episodes, study.mode,
-                               bench, study.n_boot, study.seed, ov.scheduler)
+                               bench, study.n_boot, study.seed, ov.scheduler,
+                               episode_tests=episode_tests(study))
     else:
         result = ev.evaluate(close, sm.values, sm.numeric, horizons, episodes, mode=study.mode,
-                             bench_close=bench, n_boot=study.n_boot, seed=study.seed)
+                             bench_close=bench, n_boot=study.n_boot, seed=study.seed,
+                             episode_tests=episode_tests(study))
     metrics = result.to_frame(sm.labels)
     metrics.insert(metrics.columns.get_loc("horizon_days"), "horizon",
                    metrics["horizon_days"].map(labels))
     metrics["q_value"] = bh_qvalues(metrics["p_value"].to_numpy(np.float64))
+    unclipped = {e.name for e in study.episodes if not e.clip}
+    past_ep = metrics["episode"].isin(unclipped).to_numpy()
+    flags = metrics["flags"].to_numpy(dtype=object).astype(str)
+    glue = np.where(flags != "", "; ", "")
+    metrics["flags"] = np.where(past_ep, np.char.add(np.char.add(
+        "windows run past the episode end (clip = false)", glue), flags), flags).astype(object)
     metrics = metrics[METRIC_COLUMNS].reset_index(drop=True)
     events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
                             bench_close=bench, mask=window)
@@ -271,8 +304,9 @@ def evaluate_all(
 
 METRIC_COLUMNS = [
     "signal", "variant", "params", "horizon", "horizon_days", "episode", "n_days", "n_events",
-    "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd", "median_fwd", "base_mean_fwd",
-    "t_hac", "p_hac", "p_value", "q_value", "ci_low", "ci_high", "ic",
+    "n_independent", "hit_rate_independent", "hit_rate", "base_rate", "edge_independent",
+    "edge", "mean_fwd", "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "q_value",
+    "ci_low", "ci_high", "boot_low", "boot_high", "ic", "note", "flags",
 ]
 
 

@@ -73,7 +73,7 @@ def test_dom_has_sections_and_charts(rendered):
     for chart in ("hit-rates", "event-study", "prices", "equity", "sweep-alpha", "sweep-beta"):
         assert f"chart-{chart}" in dom.ids
     assert dom.svg_charts == 6
-    assert "evidence holds" in dom_text and "71.4%" in dom_text
+    assert "evidence for" in dom_text and "71.4%" in dom_text
 
 
 def test_screenshot_is_not_blank(rendered):

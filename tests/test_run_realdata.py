@@ -29,7 +29,7 @@ def run_dir(tmp_path_factory, real_mirror) -> Path:
     res = CliRunner().invoke(app, ["run", "small-cap-revisions", "--out", str(out)],
                              env={"STUDY_DATA_MIRROR": str(mirror)})
     assert res.exit_code == 0, res.output
-    assert "ranked by q-value" in res.output
+    assert "evidence first" in res.output
     assert "by episode at 3m" in res.output
     runs = list((out / "small-cap-revisions").iterdir())
     assert len(runs) == 1

@@ -633,7 +633,11 @@ def test_every_study_computes_on_real_data(project, real_mirror):
     assert [str(d.date()) for d in edges] == ["2001-02-01", "2007-09-04", "2019-09-03",
                                               "2024-10-01"]
     panel, sm = results["santa-claus-rally"]
-    santa = panel.index[sm.values[:, 0] == 1]
+    # calendar columns are moved ENTRY_LEAD rows earlier (entry at the close before the window)
+    from engine.signals.matrix import ENTRY_LEAD
+
+    assert sm.advance[0]
+    santa = panel.index[np.flatnonzero(sm.values[:, 0] == 1) + ENTRY_LEAD]
     window = santa[(santa >= "2018-12-01") & (santa <= "2019-01-31")]
     assert [str(d.date()) for d in window] == [
         "2018-12-24", "2018-12-26", "2018-12-27", "2018-12-28", "2018-12-31", "2019-01-02",

@@ -22,6 +22,9 @@ def run_cmd(
     executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
     n_boot: Annotated[int | None, typer.Option(help="Bootstrap draws (override).")] = None,
+    min_independent: Annotated[int | None, typer.Option(
+        help="Rows with fewer independent events go to 'too few to judge' "
+             "(default: the study's min_independent, else 10).")] = None,
     top: Annotated[int, typer.Option(help="Rows in the printed table.")] = 25,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip HTML/MD reports.")] = False,
     no_backtest: Annotated[bool, typer.Option("--no-backtest",
@@ -38,15 +41,25 @@ def run_cmd(
                          fix="use local or dask")
     ov = Overrides(horizons=horizon, episodes=episode, start=start, end=end, out=out,
                    executor=executor, scheduler=scheduler, n_boot=n_boot,
-                   reports=not no_report, backtest=False if no_backtest else None)
+                   reports=not no_report, backtest=False if no_backtest else None,
+                   min_independent=min_independent)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting", total=None)
         result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
     _print_changes(result)
     shown = episode[0] if episode else "all"
-    table = rank_table(result.metrics, by="q_value", episode=shown, top=top)
-    print_table(table, f"{result.study.title} — ranked by q-value (episode {shown})", console)
+    floor = result.study.min_independent
+    table = rank_table(result.metrics, by="q_value", episode=shown, min_independent=floor)
+    judged = table[table["group"] == "ranked"]
+    print_table(judged.head(top), f"{result.study.title} — evidence first: q, then independent "
+                f"events, then |edge| (episode {shown}, >= {floor} independent events)",
+                console)
+    few = table[table["group"] != "ranked"]
+    if len(few):
+        shown_few = few.head(max(0, top - len(judged.head(top))) or 5)
+        print_table(shown_few, f"too few to judge: {len(few)} rows with fewer than {floor} "
+                    f"independent events (or none), first {len(shown_few)} shown", console)
     if result.study.episodes and not episode:
         _print_episodes(result)
     t = result.manifest["timings"]
@@ -63,7 +76,7 @@ def _print_episodes(result) -> None:
 
     m = result.metrics
     horizon = T.middle_horizon(m, result.manifest)
-    best = T.best_variants(m)
+    best = T.best_variants(m, min_independent=result.study.min_independent)
     best = best[best["horizon"] == horizon]
     names = [e.name for e in result.study.episodes] + ["all"]
     print_table(T.episode_rows(m, best, names), f"by episode at {horizon} — each signal's "

@@ -11,12 +11,21 @@ Contract (shared with ``engine.evaluate.reference``, the slow reference it is ch
 * hit rate = share of events with ``fwd > 0``; base rate = the same share over all valid days
   of that variant (so both see exactly the same dates); edge = hit rate - base rate;
 * ``n_independent`` counts events kept greedily at least h days apart (non-overlapping
-  windows); the binomial p-value uses only those, against the base rate;
+  windows); ``hit_rate_independent`` is their hit rate and ``edge_independent`` its excess
+  over the base rate: these are what the binomial ``p_value`` tests, so reports show them
+  next to n and q (``hit_rate``/``edge`` over all, overlapping, events are descriptive);
 * ``t_hac``/``p_hac``: Newey-West t of the event indicator in a regression of the forward
-  return on it over the valid days, with h-1 lags for the overlapping windows;
-* ``ci_low``/``ci_high``: circular block-bootstrap interval for the hit rate (block = h),
-  left empty below ``MIN_CI_EVENTS`` independent events, where resampling one or two windows
-  gives a degenerate interval such as 100%-100% that would read as certainty;
+  return on it over the valid days, with h-1 lags for the overlapping windows; left empty
+  (the ``note`` column says why) below 10 independent events or where the lags are 10% or
+  more of the days (``stats.hac_usable``), where t is noise that looks like certainty;
+* ``ci_low``/``ci_high``: exact (Clopper-Pearson) 95% interval of ``hit_rate_independent``,
+  never zero-width (3 of 3 gives 29%-100%); ``boot_low``/``boot_high``: circular
+  block-bootstrap interval (block = h) of the all-events ``hit_rate``, left empty below
+  ``MIN_CI_EVENTS`` independent events, where resampling one or two windows gives a
+  degenerate interval such as 100%-100%;
+* episodes after the first (the full sample) are descriptive unless ``episode_tests`` says
+  otherwise: counts, hit rates, means and the exact CI, but no p, q or HAC t (an episode
+  holds a handful of independent events and its windows are a large share of its days);
 * ``ic``: Spearman correlation of a numeric signal's value with the forward return.
 
 The compiled kernels live in ``engine.evaluate.kernels``: in events mode one streaming read of
@@ -35,9 +44,11 @@ import pandas as pd
 from engine.evaluate import kernels, stats
 
 METRICS = (
-    "n_days", "n_events", "n_independent", "hit_rate", "base_rate", "edge", "mean_fwd",
-    "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "ci_low", "ci_high", "ic",
+    "n_days", "n_events", "n_independent", "hit_rate", "hit_rate_independent", "base_rate",
+    "edge", "edge_independent", "mean_fwd", "median_fwd", "base_mean_fwd", "t_hac", "p_hac",
+    "p_value", "ci_low", "ci_high", "boot_low", "boot_high", "ic",
 )
+TEXT_COLUMNS = ("note", "flags")
 COUNT_METRICS = ("n_days", "n_events", "n_independent")
 MIN_CI_EVENTS = 3
 _CHUNK = 256  # variant columns per bootstrap block (bounds the (T, chunk) temporaries)
@@ -50,6 +61,14 @@ class EvalResult:
     metrics: dict[str, np.ndarray]
     horizons: np.ndarray
     episode_names: list[str]
+    episode_tests: list[bool] | None = None  # None: only the first (full sample) is tested
+    past_data_end: np.ndarray | None = None  # (H, E): some episode days lack a full window
+
+    def tests(self) -> np.ndarray:
+        n_e = len(self.episode_names)
+        if self.episode_tests is None:
+            return np.arange(n_e) == 0
+        return np.asarray(self.episode_tests, dtype=bool)
 
     def to_frame(self, labels: pd.DataFrame) -> pd.DataFrame:
         """Long table, one row per variant x horizon x episode (variant-major order)."""
@@ -61,7 +80,56 @@ class EvalResult:
         for name in METRICS:
             values = self.metrics[name].reshape(-1)
             cols[name] = values.astype(np.int64) if name in COUNT_METRICS else values
+        m = self.metrics
+        cols["note"] = hac_notes(m["n_independent"], m["n_days"], self.horizons,
+                                 self.tests()).reshape(-1)
+        past = (self.past_data_end if self.past_data_end is not None
+                else np.zeros((h, e), dtype=bool))
+        past = np.broadcast_to(past[None] & (np.arange(e) > 0)[None, None, :], (k, h, e))
+        cols["flags"] = episode_flags(m["base_rate"], m["n_days"], past).reshape(-1)
         return pd.DataFrame(cols)
+
+
+def hac_notes(n_independent: np.ndarray, n_days: np.ndarray, horizons: np.ndarray,
+              tested: np.ndarray) -> np.ndarray:
+    """(K, H, E) strings: why ``t_hac``/``p_hac`` (and p/q for episodes) are empty, or ""."""
+    lags = (np.asarray(horizons, dtype=np.int64) - 1)[None, :, None]
+    tested = np.asarray(tested, dtype=bool)[None, None, :]
+    few = n_independent < stats.MIN_HAC_INDEPENDENT
+    long_lags = lags >= stats.MAX_HAC_LAG_SHARE * n_days
+    has = n_days > 0
+    lag_text = np.char.add(np.char.add("HAC lags (h-1 = ",
+                                       np.broadcast_to(lags, n_days.shape).astype(str)),
+                           np.char.add(") are 10% or more of the ", n_days.astype(str)))
+    reasons = _join([np.where(tested & has & few,
+                              f"fewer than {stats.MIN_HAC_INDEPENDENT} independent events", ""),
+                     np.where(tested & has & long_lags, np.char.add(lag_text, " days"), "")])
+    reasons = reasons.astype(str)
+    omitted = np.where(reasons != "", np.char.add("t_hac omitted: ", reasons), "")
+    return np.where(~tested & has, "episode: descriptive (no p, q or HAC t)",
+                    omitted).astype(object)
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    """Element-wise "; "-join of the non-empty strings of ``parts`` (object array)."""
+    out = np.asarray(parts[0]).astype(str)
+    for p in parts[1:]:
+        glue = np.where((out != "") & (p != ""), "; ", "")
+        out = np.char.add(np.char.add(out, glue), p)
+    return out.astype(object)
+
+
+def episode_flags(base_rate: np.ndarray, n_days: np.ndarray,
+                  past_data_end: np.ndarray) -> np.ndarray:
+    """(K, H, E) strings flagging rows whose comparison is meaningless or incomplete.
+
+    A base rate of 0% or 100% leaves nothing to beat (or to trail); an episode whose last
+    days have no complete forward window (the data ends first) counts fewer days than it
+    spans. Empty string when nothing applies.
+    """
+    return _join([np.where((base_rate == 0) & (n_days > 0), "base rate 0%", ""),
+                  np.where((base_rate == 1) & (n_days > 0), "base rate 100%", ""),
+                  np.where(past_data_end, "windows run past the data end", "")])
 
 
 def forward_returns(close: np.ndarray, horizons: np.ndarray,
@@ -107,8 +175,13 @@ def evaluate(
     bench_close: np.ndarray | None = None,
     n_boot: int = 0,
     seed: int = 0,
+    episode_tests: list[bool] | None = None,
 ) -> EvalResult:
-    """Every metric for every variant x horizon x episode (see the module docstring)."""
+    """Every metric for every variant x horizon x episode (see the module docstring).
+
+    An episode mask is (T,) or (T, H): one mask per horizon (``clip = true`` episodes, whose
+    days are only those with the whole forward window inside the episode). ``episode_tests``
+    says which episodes get p, q and HAC t (default: only the first, the full sample)."""
     if mode not in ("events", "state"):
         raise ValueError(f"mode must be 'events' or 'state', got {mode!r}")
     sig = np.asarray(signals, dtype=np.float64)
@@ -116,8 +189,52 @@ def evaluate(
         raise ValueError(f"signals must be (T={len(close)}, K), got {sig.shape}")
     horizons = np.asarray(horizons, dtype=np.int64)
     fwd = forward_returns(close, horizons, bench_close)
-    ep = np.ascontiguousarray(np.stack([np.asarray(m, dtype=bool) for _, m in episodes]))
-    n_k, n_h, n_e = sig.shape[1], len(horizons), len(episodes)
+    ep, pick = _expand_episodes([m for _, m in episodes], len(horizons), len(close))
+    tests = (np.arange(len(episodes)) == 0 if episode_tests is None
+             else np.asarray(episode_tests, dtype=bool))
+    if tests.shape != (len(episodes),):
+        raise ValueError(f"episode_tests must have {len(episodes)} entries, got {tests.shape}")
+    raw = _evaluate_masks(sig, np.asarray(numeric, dtype=bool), fwd, ep, horizons, mode,
+                          n_boot, seed)
+    m = {name: np.take_along_axis(v, np.broadcast_to(pick[None], (v.shape[0], *pick.shape)),
+                                  axis=2) for name, v in raw.items()}
+    _apply_tests(m, horizons, tests)
+    past_end = np.stack([ep[pick[j], len(close) - 1 - h:].any(axis=-1) if h < len(close)
+                         else ep[pick[j]].any(axis=-1) for j, h in enumerate(horizons)])
+    return EvalResult(metrics=m, horizons=horizons, episode_names=[n for n, _ in episodes],
+                      episode_tests=[bool(t) for t in tests], past_data_end=past_end)
+
+
+def _expand_episodes(masks: list[np.ndarray], n_h: int, n_t: int,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(E', T) distinct 1-d masks and the (H, E) index of the mask each horizon uses."""
+    rows: list[np.ndarray] = []
+    pick = np.zeros((n_h, len(masks)), dtype=np.int64)
+    for e, mask in enumerate(masks):  # a handful of episodes
+        m = np.asarray(mask, dtype=bool)
+        if m.ndim == 1:
+            pick[:, e] = len(rows)
+            rows.append(m)
+        elif m.shape == (n_t, n_h):
+            pick[:, e] = len(rows) + np.arange(n_h)
+            rows.extend(m.T)
+        else:
+            raise ValueError(f"episode mask must be ({n_t},) or ({n_t}, {n_h}), got {m.shape}")
+    return np.ascontiguousarray(np.stack(rows)), pick
+
+
+def _apply_tests(m: dict[str, np.ndarray], horizons: np.ndarray, tests: np.ndarray) -> None:
+    """Blank p, HAC t where they mean nothing: untested episodes, few events, long lags."""
+    usable = stats.hac_usable(m["n_independent"], m["n_days"], (horizons - 1)[None, :, None])
+    usable &= tests[None, None, :]
+    m["t_hac"] = np.where(usable, m["t_hac"], np.nan)
+    m["p_hac"] = np.where(usable, m["p_hac"], np.nan)
+    m["p_value"] = np.where(tests[None, None, :], m["p_value"], np.nan)
+
+
+def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict:
+    """Every metric over (K, H, E') for 1-d episode masks ``ep`` (E', T)."""
+    n_k, n_h, n_e = sig.shape[1], len(horizons), ep.shape[0]
     counts = np.zeros((n_k, n_h, n_e, 6), dtype=np.int64)
     sums = np.zeros((n_k, n_h, n_e, 2))
     median = np.full((n_k, n_h, n_e), np.nan)
@@ -138,12 +255,17 @@ def evaluate(
     m["p_hac"] = stats.two_sided_normal_p(t_hac)
     ind_hits = counts[..., 5]
     m["p_value"] = stats.binomial_pvalue(ind_hits, m["n_independent"], m["base_rate"])
-    m["ci_low"], m["ci_high"] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
-    few = m["n_independent"] < MIN_CI_EVENTS
-    m["ci_low"][few] = np.nan
-    m["ci_high"][few] = np.nan
-    m["ic"] = _ic(sig, np.asarray(numeric, dtype=bool), fwd, ep)
-    return EvalResult(metrics=m, horizons=horizons, episode_names=[n for n, _ in episodes])
+    n_ind = m["n_independent"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m["hit_rate_independent"] = np.where(n_ind > 0, ind_hits / np.maximum(n_ind, 1), np.nan)
+    m["edge_independent"] = m["hit_rate_independent"] - m["base_rate"]
+    m["ci_low"], m["ci_high"] = stats.exact_binomial_ci(ind_hits, n_ind)
+    m["boot_low"], m["boot_high"] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
+    few = n_ind < MIN_CI_EVENTS
+    m["boot_low"][few] = np.nan
+    m["boot_high"][few] = np.nan
+    m["ic"] = _ic(sig, numeric, fwd, ep)
+    return m
 
 
 def _ratios(counts: np.ndarray, sums: np.ndarray) -> dict[str, np.ndarray]:

@@ -15,11 +15,12 @@ from engine.errors import StudyError
 DEFAULT_CHUNK = 2000
 
 
-def _chunk_eval(close, bench, signals, numeric, horizons, episodes, mode, n_boot, seed):
+def _chunk_eval(close, bench, signals, numeric, horizons, episodes, mode, n_boot, seed,
+                episode_tests=None):
     from engine.evaluate.core import evaluate
 
     return evaluate(close, signals, numeric, horizons, episodes, mode=mode, bench_close=bench,
-                    n_boot=n_boot, seed=seed)
+                    n_boot=n_boot, seed=seed, episode_tests=episode_tests)
 
 
 def merge_results(parts: list):
@@ -29,17 +30,18 @@ def merge_results(parts: list):
     first = parts[0]
     metrics = {k: np.concatenate([p.metrics[k] for p in parts], axis=0) for k in first.metrics}
     return EvalResult(metrics=metrics, horizons=first.horizons,
-                      episode_names=list(first.episode_names))
+                      episode_names=list(first.episode_names),
+                      episode_tests=first.episode_tests, past_data_end=first.past_data_end)
 
 
 def evaluate_chunked(close, signals, numeric, horizons, episodes, mode, bench, n_boot, seed,
-                     chunk: int = DEFAULT_CHUNK, submit=None):
+                     chunk: int = DEFAULT_CHUNK, submit=None, episode_tests=None):
     """Evaluate ``signals`` in column chunks; ``submit`` maps chunks (default: in-process)."""
     k = signals.shape[1]
     bounds = [(i, min(i + chunk, k)) for i in range(0, k, chunk)]
     if submit is None:
         parts = [_chunk_eval(close, bench, signals[:, a:b], numeric[a:b], horizons, episodes,
-                             mode, n_boot, seed) for a, b in bounds]
+                             mode, n_boot, seed, episode_tests) for a, b in bounds]
     else:
         parts = submit(bounds)
     return merge_results(parts)
@@ -47,7 +49,7 @@ def evaluate_chunked(close, signals, numeric, horizons, episodes, mode, bench, n
 
 def evaluate_dask(close, signals, numeric, horizons, episodes, mode, bench, n_boot, seed,
                   scheduler: str | None = None, chunk: int | None = None, client=None,
-                  connect_timeout: str = "10s"):
+                  connect_timeout: str = "10s", episode_tests=None):
     """Evaluate on Dask: ``scheduler`` is an address (tcp://host:8786); None starts a local
     cluster of two worker processes on 127.0.0.1."""
     try:
@@ -77,12 +79,13 @@ def evaluate_dask(close, signals, numeric, horizons, episodes, mode, bench, n_bo
 
         def submit(bounds):
             futures = [client.submit(_chunk_eval, close_f, bench_f, signals[:, a:b], numeric[a:b],
-                                     horizons, episodes_f, mode, n_boot, seed, pure=False)
+                                     horizons, episodes_f, mode, n_boot, seed, episode_tests,
+                                     pure=False)
                        for a, b in bounds]
             return client.gather(futures)
 
         return evaluate_chunked(close, signals, numeric, horizons, episodes, mode, bench, n_boot,
-                                seed, chunk=size, submit=submit)
+                                seed, chunk=size, submit=submit, episode_tests=episode_tests)
     finally:
         if own:
             client.close()

@@ -96,25 +96,51 @@ def data_section(manifest: Mapping) -> Section:
 
 # --- signals ------------------------------------------------------------------------------
 
+def min_independent(manifest: Mapping) -> int:
+    """The study's floor for judging a row (``[study] min_independent`` / ``--min-independent``)."""
+    from engine.ranking import DEFAULT_MIN_INDEPENDENT
+
+    value = (manifest.get("study") or {}).get("min_independent")
+    return int(value) if isinstance(value, int) and value >= 0 else DEFAULT_MIN_INDEPENDENT
+
+
+HAC_RULE = ("t_hac/p_hac (Newey–West, h−1 lags, in metrics.parquet) are left empty, with the "
+            "reason in the note column, below 10 independent events or where the lags are 10% "
+            "or more of the days: there the t-statistic is noise that looks like certainty.")
+
+
 def signals_section(m: pd.DataFrame, manifest: Mapping) -> Section:
     s = Section("signals", "Signals ranked")
-    best = T.best_variants(m)
+    floor = min_independent(manifest)
+    best = T.best_variants(m, min_independent=floor)
     if best.empty:
         s.blocks.append(f"Ranked table {NOT_AVAILABLE}: the run has no rows for episode all.")
         return s
-    frame, cls = T.display_rows(best, ("signal", "variant", "horizon"))
+    judged = best[best["group"] == "ranked"]
+    few = best[best["group"] != "ranked"]
     n_var = m.loc[m["episode"] == "all"].drop_duplicates(["signal", "variant"])
-    s.blocks += [
-        f"Best variant of each signal at each horizon (lowest q, then highest edge; episode "
-        f"all), {len(best)} rows from {len(n_var)} variants. Hit rate = share of events "
-        "followed by a positive forward return; base rate = the same share over all days of "
-        "the window; edge = hit rate − base rate in percentage points; events = all / "
-        "independent (non-overlapping windows); mean excess = mean forward return after "
-        "events minus the all-days mean; CI = 95% block-bootstrap interval of the hit rate; "
-        "q = Benjamini–Hochberg adjusted p-value. HTML shading: green = q <= 0.05 with at "
-        "least 10 independent events, yellow = q <= 0.10.",
-        Table(frame, cls),
-    ]
+    s.blocks.append(
+        f"Best variant of each signal at each horizon (episode all), {len(best)} rows from "
+        f"{len(n_var)} variants, ranked evidence first: q, then the number of independent "
+        f"events, then |edge|; rows with fewer than {floor} independent events are listed "
+        "separately below as too few to judge, never above a judged row. Hit rate = share of "
+        "independent (non-overlapping) events followed by a positive forward return, the one "
+        "the binomial test and q use; base rate = the same share over all days of the window; "
+        "edge = hit rate − base rate in percentage points; events = all / independent; mean "
+        "excess = mean forward return after events minus the all-days mean; CI = exact "
+        "(Clopper–Pearson) 95% interval of the hit rate; q = Benjamini–Hochberg adjusted "
+        "p-value. Verdicts: evidence for / against when q <= 0.05 and the CI excludes the "
+        "base rate, else no evidence either way. HTML shading: green = evidence, yellow = "
+        "q <= 0.10. " + HAC_RULE)
+    if not judged.empty:
+        frame, cls = T.display_rows(judged, ("signal", "variant", "horizon"))
+        s.blocks.append(Table(frame, cls))
+    else:
+        s.blocks.append(f"No signal has {floor} or more independent events: nothing to judge.")
+    if not few.empty:
+        frame, cls = T.display_rows(few, ("signal", "variant", "horizon"))
+        s.blocks.append(Table(frame, cls, caption=f"too few to judge (fewer than {floor} "
+                              "independent events) or never fired"))
     defs = definitions(manifest)
     if defs is not None:
         s.blocks.append(Table(defs, caption="signal definitions"))
@@ -190,8 +216,11 @@ def episodes_section(run: RunFiles, horizon: str | None) -> Section:
         s.blocks.append(f"Episode table {NOT_AVAILABLE}.")
     else:
         s.blocks += [f"Each signal's best variant at {horizon} (chosen on the full sample, "
-                     "not per episode) broken out by episode.", Table(*episode_table(m, best,
-                                                                              names))]
+                     "not per episode) broken out by episode. Episode rows are descriptive: "
+                     "counts, hit rate, mean and the exact CI, but no p or q (an episode holds "
+                     "a handful of independent events). flags: base rate 0% or 100% (nothing "
+                     "to compare with), windows that run past the episode end (clip = false) "
+                     "or past the data end.", Table(*episode_table(m, best, names))]
         if not eps:
             s.blocks.append("The study defines no episodes; only the full sample is shown.")
     if run.prices is None:
@@ -206,7 +235,8 @@ def episodes_section(run: RunFiles, horizon: str | None) -> Section:
 
 def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
                   ) -> tuple[pd.DataFrame, list[str]]:
-    return T.display_rows(T.episode_rows(m, best, names), ("signal", "variant", "episode"))
+    return T.display_rows(T.episode_rows(m, best, names), ("signal", "variant", "episode"),
+                          extra=("flags",))
 
 
 # --- backtest -----------------------------------------------------------------------------
@@ -320,9 +350,11 @@ def _slug(text: str) -> str:
 def variants_section(m: pd.DataFrame) -> Section:
     s = Section("variants", f"Top {TOP_VARIANTS} variants")
     top = T.rank_table(m[m["episode"] == "all"], by="q_value", episode=None, top=TOP_VARIANTS)
-    frame, cls = T.display_rows(top, ("signal", "variant", "horizon"), with_verdict=False)
-    s.blocks += ["Every variant x horizon on the full sample, ranked by q (then edge).",
-                 Table(frame, cls)]
+    frame, cls = T.display_rows(top, ("signal", "variant", "horizon", "group"),
+                                with_verdict=False)
+    s.blocks += ["Every variant x horizon on the full sample, ranked evidence first (q, then "
+                 "independent events, then |edge|; rows too few to judge after all judged "
+                 "ones).", Table(frame, cls)]
     return s
 
 

@@ -14,13 +14,17 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import StudyError
+from engine.ranking import DEFAULT_MIN_INDEPENDENT, GROUPS, rank_evidence
+from engine.ranking import best_variants as _best
 
 # Columns the contract promises; missing optional ones are filled with NaN so old or partial
 # run folders still render.
 REQUIRED = ("signal", "variant", "horizon", "episode")
-NUMERIC = ("horizon_days", "n_days", "n_events", "n_independent", "hit_rate", "base_rate",
-           "edge", "mean_fwd", "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value",
-           "q_value", "ci_low", "ci_high", "ic")
+NUMERIC = ("horizon_days", "n_days", "n_events", "n_independent", "hit_rate",
+           "hit_rate_independent", "base_rate", "edge", "edge_independent", "mean_fwd",
+           "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "q_value", "ci_low",
+           "ci_high", "boot_low", "boot_high", "ic")
+TEXT = ("note", "flags")
 # Sort direction per key: smaller is better for p/q values and for labels (alphabetical).
 ASCENDING = {"q_value", "p_value", "p_hac", "signal", "variant", "horizon", "episode", "study",
              "horizon_days", "run_id"}
@@ -41,6 +45,9 @@ def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFram
             out[c] = np.nan
     if "params" not in out.columns:
         out["params"] = "{}"
+    for c in TEXT:
+        if c not in out.columns:
+            out[c] = ""
     edge = pd.to_numeric(out["edge"], errors="coerce").astype(float)
     diff = (pd.to_numeric(out["hit_rate"], errors="coerce").astype(float)
             - pd.to_numeric(out["base_rate"], errors="coerce").astype(float))
@@ -51,9 +58,14 @@ def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFram
 def rank_table(
     metrics: pd.DataFrame, by: str = "q_value", horizon: str | None = None,
     episode: str | None = "all", top: int | None = None,
+    min_independent: int = DEFAULT_MIN_INDEPENDENT,
 ) -> pd.DataFrame:
-    """Rows sorted for display: best first by ``by`` (ties by edge, descending).
+    """Rows sorted for display, best first, with a ``group`` column.
 
+    ``by = "q_value"`` (the default) is the evidence-first order of
+    :func:`engine.ranking.rank_evidence`: q, then independent events, then |edge|, with
+    rows below ``min_independent`` independent events in a "too few to judge" group under
+    every judged row. Another ``by`` sorts each group by that column instead (ties by edge).
     Rows without a value (no data, never fired) sink to the bottom instead of vanishing, so
     a reader still sees that the signal was tried."""
     m = ensure_columns(metrics)
@@ -66,10 +78,13 @@ def rank_table(
     if horizon is not None:
         _check_value(m, "horizon", horizon)
         m = m[m["horizon"] == horizon]
-    keys = [by] + [k for k in ("edge", "horizon_days", "signal", "variant", "episode")
-                   if k != by]
-    m = m.sort_values(keys, ascending=[k in ASCENDING for k in keys], na_position="last",
-                      kind="stable")
+    m = rank_evidence(m, min_independent)
+    if by != "q_value":
+        keys = ["_g", by] + [k for k in ("edge", "horizon_days", "signal", "variant", "episode")
+                             if k != by]
+        m = m.assign(_g=m["group"].map({g: i for i, g in enumerate(GROUPS)}))
+        m = m.sort_values(keys, ascending=[True] + [k in ASCENDING for k in keys[1:]],
+                          na_position="last", kind="stable").drop(columns="_g")
     if top is not None:
         m = m.head(top)
     return m.reset_index(drop=True)
@@ -83,10 +98,12 @@ def _check_value(m: pd.DataFrame, col: str, value: str) -> None:
 
 
 def best_variants(metrics: pd.DataFrame, episode: str = "all",
-                  keys: tuple[str, ...] = ("signal", "horizon")) -> pd.DataFrame:
-    """The best variant (lowest q, then highest edge) per signal and horizon, best first."""
-    ranked = rank_table(metrics[metrics["episode"] == episode], by="q_value", episode=None)
-    return ranked.drop_duplicates(list(keys), keep="first").reset_index(drop=True)
+                  keys: tuple[str, ...] = ("signal", "horizon"),
+                  min_independent: int = DEFAULT_MIN_INDEPENDENT) -> pd.DataFrame:
+    """The best variant per signal and horizon by the one ranking
+    (:func:`engine.ranking.best_variants`), best first."""
+    return _best(ensure_columns(metrics), episode=episode, keys=keys,
+                 min_independent=min_independent)
 
 
 def episode_rows(metrics: pd.DataFrame, best: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -243,24 +260,44 @@ def mean_excess(row: Mapping) -> float:
 
 
 def row_class(row: Mapping) -> str:
-    """A display class: strong / weak evidence, no data, or plain."""
+    """A display class: strong evidence (either way), weak (q <= 0.10), no data, or plain."""
+    from engine.report.verdict import reading
+
     if num(row.get("n_days")) == 0:
         return "nodata"
-    q, n_ind = num(row.get("q_value")), num(row.get("n_independent"))
-    if q <= STRONG_Q and n_ind >= MIN_INDEPENDENT_STRONG:
+    if reading(row) in ("evidence for", "evidence against"):
         return "strong"
-    if q <= WEAK_Q:
+    if num(row.get("q_value")) <= WEAK_Q and num(row.get("n_independent")) >= (
+            DEFAULT_MIN_INDEPENDENT):
         return "weak"
     return ""
 
 
+def tested_hit_rate(row: Mapping) -> float:
+    """The hit rate the p-value tests: over independent events (all events in old runs)."""
+    hit = num(row.get("hit_rate_independent"))
+    return hit if math.isfinite(hit) else num(row.get("hit_rate"))
+
+
+def tested_edge(row: Mapping) -> float:
+    return tested_hit_rate(row) - num(row.get("base_rate"))
+
+
+# Which interval each CI column is (reports print this under their tables).
+CI_NOTE = ("hit rate = share of independent (non-overlapping) events with a positive forward "
+           "return, the one the binomial p and q test; 95% CI = exact Clopper-Pearson "
+           "interval of that hit rate; all-events hit rate and its block-bootstrap interval "
+           "are in metrics.parquet (hit_rate, boot_low/boot_high).")
+
+
 def metric_columns(row: Mapping) -> dict[str, str]:
-    """The shared display cells for one metrics row (hit rate always next to n and q)."""
+    """The shared display cells for one metrics row (the tested hit rate always next to its
+    n and q)."""
     return {
         "events (n/indep.)": events(row),
-        "hit rate": pct(row.get("hit_rate")),
+        "hit rate": pct(tested_hit_rate(row)),
         "base rate": pct(row.get("base_rate")),
-        "edge (pts)": pts(row.get("edge")),
+        "edge (pts)": pts(tested_edge(row)),
         "mean fwd": spct(row.get("mean_fwd")),
         "mean excess": spct(mean_excess(row)),
         "hit-rate 95% CI": ci(row.get("ci_low"), row.get("ci_high")),
@@ -269,8 +306,9 @@ def metric_columns(row: Mapping) -> dict[str, str]:
 
 
 def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool = True,
-                 ) -> tuple[pd.DataFrame, list[str]]:
-    """Rows as display strings: the ``lead`` label columns, the metric cells, the verdict."""
+                 extra: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
+    """Rows as display strings: the ``lead`` label columns, the metric cells, the verdict,
+    then the ``extra`` text columns (such as ``flags``) as they are."""
     from engine.report.verdict import verdict
 
     with_ic = "ic" in rows.columns and bool(rows["ic"].notna().any())  # numeric signals only
@@ -282,8 +320,11 @@ def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool =
             rec["IC"] = fnum(row.get("ic"))
         if with_verdict:
             rec["verdict"] = verdict(row)
+        for c in extra:
+            v = row.get(c)
+            rec[c] = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
         records.append(rec)
         classes.append(row_class(row))
     cols = (list(lead) + list(metric_columns({})) + (["IC"] if with_ic else [])
-            + (["verdict"] if with_verdict else []))
+            + (["verdict"] if with_verdict else []) + list(extra))
     return pd.DataFrame(records, columns=cols), classes

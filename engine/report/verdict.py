@@ -1,9 +1,19 @@
 """One plain-language sentence per metrics row, so a reader need not decode the statistics.
 
-Thresholds: q <= 0.05 with at least 10 independent events is "evidence holds"; q <= 0.10 (or
-q <= 0.05 on fewer independent events) is "suggestive"; anything else is no better than
-chance. Fewer than 5 independent events is too few to judge at all: with so few
-non-overlapping windows a hit rate of 4 of 4 happens by luck one time in 16.
+Three readings, driven by the q-value and the exact interval of the tested hit rate, always
+with the number of independent events:
+
+* "evidence for": q <= 0.05, at least ``min_independent`` (10) independent events, and the
+  exact 95% interval of the independent-events hit rate lies wholly above the base rate;
+* "evidence against": the same, with the interval wholly below the base rate (the signal
+  points down);
+* "no evidence": anything else. It means "no evidence either way", not "no better than
+  chance": a q of 0.7 on 30 events cannot tell a small edge from none. q <= 0.10 is noted as
+  "suggestive".
+
+Below ``min_independent`` independent events the row is "too few to judge" (the ranking puts
+those rows in their own group: with 4 non-overlapping windows a 4-of-4 record happens by luck
+one time in 16). Episode rows are described, not tested.
 """
 
 from __future__ import annotations
@@ -11,39 +21,70 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from engine.report.tables import MIN_INDEPENDENT_STRONG, STRONG_Q, WEAK_Q, num, qfmt
+from engine.ranking import DEFAULT_MIN_INDEPENDENT
+from engine.report.tables import STRONG_Q, WEAK_Q, num, qfmt
 
-MIN_INDEPENDENT_JUDGE = 5
+MIN_INDEPENDENT_JUDGE = DEFAULT_MIN_INDEPENDENT
 # Overlap is "heavy" when fewer than half of the events are independent: the event count
 # then overstates how much evidence there is.
 HEAVY_OVERLAP = 0.5
 
 
-def verdict(row: Mapping) -> str:
+def tested_hit(row: Mapping) -> float:
+    """The hit rate the p-value tests (independent events); all events for old run folders."""
+    hit = num(row.get("hit_rate_independent"))
+    return hit if math.isfinite(hit) else num(row.get("hit_rate"))
+
+
+def reading(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
+    """"evidence for", "evidence against", "no evidence", "too few to judge" or "no data"."""
+    n_ev, n_ind = num(row.get("n_events")), num(row.get("n_independent"))
+    if not n_ev > 0:
+        return "no data"
+    if not n_ind >= min_independent:
+        return "too few to judge"
+    q, hit, base = num(row.get("q_value")), tested_hit(row), num(row.get("base_rate"))
+    lo, hi = num(row.get("ci_low")), num(row.get("ci_high"))
+    if not q <= STRONG_Q:
+        return "no evidence"
+    above = lo > base if math.isfinite(lo) else hit > base
+    below = hi < base if math.isfinite(hi) else hit < base
+    if above:
+        return "evidence for"
+    if below:
+        return "evidence against"
+    return "no evidence"
+
+
+def verdict(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
     """Plain-language verdict for one metrics row (see the module docstring)."""
     n_days, n_ev, n_ind = (num(row.get(k)) for k in ("n_days", "n_events", "n_independent"))
-    hit, base, q = (num(row.get(k)) for k in ("hit_rate", "base_rate", "q_value"))
+    hit, base, q = tested_hit(row), num(row.get("base_rate")), num(row.get("q_value"))
     if n_days == 0 or (math.isnan(n_days) and math.isnan(n_ev) and math.isnan(hit)):
         return "no data in this episode"
     if not n_ev > 0:
         days = f" in {int(n_days)} days with data" if n_days > 0 else ""
         return f"never fired{days}; nothing to judge"
     fired = f"fired {_times(n_ev)} ({_n(n_ind)} independent)"
-    if not n_ind >= MIN_INDEPENDENT_JUDGE:
+    if not n_ind >= min_independent:
         return f"too few independent events ({_n(n_ind)}) to judge; {fired}"
     text = f"{fired}; {_comparison(row, hit, base)}"
+    kind = reading(row, min_independent)
     if math.isnan(q):
-        text += "; no q-value, not tested"
-    elif q <= STRONG_Q and n_ind >= MIN_INDEPENDENT_STRONG:
-        text += f"; {_q(q)} — evidence holds"
-        if hit < base:
-            text += " (the signal points down: worse than the base rate)"
-    elif q <= WEAK_Q:
-        text += f"; {_q(q)} — suggestive"
-        if q <= STRONG_Q:
-            text += f", but only {_n(n_ind)} independent events"
+        text += "; described, not tested (no q-value)"
+    elif kind == "evidence for":
+        text += f"; {_q(q)} — evidence for"
+    elif kind == "evidence against":
+        text += f"; {_q(q)} — evidence against (the signal points down: worse than the base rate)"
     else:
-        text += f"; no better than chance ({_q(q)})"
+        text += f"; {_q(q)} — no evidence either way"
+        if q <= WEAK_Q:
+            text += " (suggestive"
+            lo, hi = num(row.get("ci_low")), num(row.get("ci_high"))
+            if q <= STRONG_Q and math.isfinite(lo) and math.isfinite(hi):
+                text += (f", but the 95% CI {round(100 * lo)}%–{round(100 * hi)}% holds the "
+                         "base rate")
+            text += ")"
     return text + _overlap(n_ev, n_ind)
 
 

@@ -103,7 +103,7 @@ def score_panel(study: Study, panel: Panel) -> Scorecard:
     from engine.runner import episode_masks, window_mask
 
     names = conditions_of(study)
-    sm = compute_signals(study, panel)
+    sm = compute_signals(study, panel, entry_timing=False)
     sm = sm.select(names)
     if len(sm.labels) != len(names) or sm.numeric.any():
         raise SpecError("scorecard conditions must be boolean signals without sweeps",

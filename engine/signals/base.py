@@ -60,6 +60,9 @@ class Family:
     numeric: bool = False
     check: Callable[[dict], str | None] | None = None
     doc: str = ""
+    # Calendar windows are public in advance: a position can be opened at the close *before*
+    # the window, so the engine does not wait for the next bar (see compute.entry_lead).
+    known_in_advance: bool = False
 
 
 FAMILIES: dict[str, Family] = {}
@@ -79,6 +82,7 @@ def family(
     data: Callable[[dict[str, np.ndarray]], list[str]] | None = None,
     numeric: bool = False,
     check: Callable[[dict], str | None] | None = None,
+    known_in_advance: bool = False,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Decorator registering ``func(panel, grid)``; its docstring becomes the family's doc.
 
@@ -89,7 +93,7 @@ def family(
     def wrap(func: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
         register(Family(name=name, params=params, func=func,
                         data=data or series_refs(params), numeric=numeric, check=check,
-                        doc=_clean_doc(func.__doc__)))
+                        doc=_clean_doc(func.__doc__), known_in_advance=known_in_advance))
         return func
 
     return wrap

@@ -21,11 +21,34 @@ class SignalMatrix:
     values: np.ndarray  # (T, K) float64: 1/0/NaN for boolean signals, floats for numeric ones
     numeric: np.ndarray  # (K,) bool
     labels: pd.DataFrame  # K rows: signal, variant, params (JSON)
+    # (K,) bool: calendar columns already moved by entry_lead (known in advance)
+    advance: np.ndarray | None = None
 
     def select(self, names: list[str]) -> SignalMatrix:
         keep = self.labels["signal"].isin(names).to_numpy()
+        adv = None if self.advance is None else self.advance[keep]
         return SignalMatrix(self.values[:, keep], self.numeric[keep],
-                            self.labels[keep].reset_index(drop=True))
+                            self.labels[keep].reset_index(drop=True), adv)
+
+
+ENTRY_LEAD = 2  # rows a known-in-advance signal moves earlier: event t-2, entry close t-1
+
+
+def entry_lead(values: np.ndarray, advance: np.ndarray) -> np.ndarray:
+    """Move the ``advance`` columns ``ENTRY_LEAD`` rows earlier (NaN at the end).
+
+    The engine enters at the close after the event day. A calendar window starting on day t
+    is known long before, so its event is placed on day t-2 and the entry falls on the close
+    of t-1, the close before the window: an h-day horizon then spans the window's first h
+    days (Santa Claus: h = 7 is the whole window). In state mode the 1-day return of each
+    window day becomes that day's own close-to-close return."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    cols = np.flatnonzero(np.asarray(advance, dtype=bool))
+    if cols.size:
+        moved = np.full((out.shape[0], cols.size), np.nan)
+        moved[:-ENTRY_LEAD] = out[ENTRY_LEAD:, cols]
+        out[:, cols] = moved
+    return out
 
 
 def variant_label(combo: dict, swept: list[str]) -> str:
@@ -54,7 +77,8 @@ def required_refs(study: Study) -> set[str]:
     return refs
 
 
-def _family_block(spec: SignalSpec, panel: Panel) -> tuple[np.ndarray, bool, list[str], list[str]]:
+def _family_block(spec: SignalSpec, panel: Panel,
+                  ) -> tuple[np.ndarray, bool, list[str], list[str], bool]:
     from engine.signals import get_family
 
     family = get_family(spec.family)
@@ -68,18 +92,24 @@ def _family_block(spec: SignalSpec, panel: Panel) -> tuple[np.ndarray, bool, lis
     variants = [variant_label(c, swept) for c in combos]
     params_json = [json.dumps({"family": family.name, **c}, sort_keys=True, default=str)
                    for c in combos]
-    return values, family.numeric, variants, params_json
+    return values, family.numeric, variants, params_json, family.known_in_advance
 
 
-def compute_signals(study: Study, panel: Panel) -> SignalMatrix:
-    """Evaluate every signal of the study on the panel, in file order."""
+def compute_signals(study: Study, panel: Panel, entry_timing: bool = True) -> SignalMatrix:
+    """Evaluate every signal of the study on the panel, in file order.
+
+    ``entry_timing``: move known-in-advance (calendar) columns by ``entry_lead`` so the
+    evaluation enters at the close before their window; False gives each day's own state
+    (what the scorecard shows for "today")."""
     from engine.signals import combine
 
     blocks: dict[str, tuple[np.ndarray, bool, list[str], list[str]]] = {}
+    advance: dict[str, bool] = {}
     for spec in study.signals:
         if spec.family:
-            values, numeric, variants, params = _family_block(spec, panel)
+            values, numeric, variants, params, advance[spec.name] = _family_block(spec, panel)
         else:
+            advance[spec.name] = all(advance[name] for name in spec.inputs)
             inputs = [blocks[name] for name in spec.inputs]
             arrays = [_as_bool(b[0], b[1]) for b in inputs]
             if spec.combinator == "not":
@@ -103,14 +133,19 @@ def compute_signals(study: Study, panel: Panel) -> SignalMatrix:
             values = combine.cooldown(_as_bool(values, numeric), spec.cooldown)
             numeric = False
         blocks[spec.name] = (values, numeric, variants, params)
-    cols, numeric_flags, rows = [], [], []
+    cols, numeric_flags, rows, adv = [], [], [], []
     for name, (values, numeric, variants, params) in blocks.items():
         cols.append(values)
         numeric_flags.extend([numeric] * values.shape[1])
+        adv.extend([advance[name]] * values.shape[1])
         rows.extend({"signal": name, "variant": v, "params": p}
                     for v, p in zip(variants, params, strict=True))
-    return SignalMatrix(np.concatenate(cols, axis=1), np.array(numeric_flags, dtype=bool),
-                        pd.DataFrame(rows))
+    adv_arr = np.array(adv, dtype=bool)
+    values = np.concatenate(cols, axis=1)
+    if entry_timing:
+        values = entry_lead(values, adv_arr)
+    return SignalMatrix(values, np.array(numeric_flags, dtype=bool), pd.DataFrame(rows),
+                        adv_arr if entry_timing else np.zeros_like(adv_arr))
 
 
 def _as_bool(values: np.ndarray, numeric: bool) -> np.ndarray:

@@ -1,9 +1,12 @@
 """Calendar families: the Santa Claus window, January and the turn of the month.
 
-They read no data: only the target's trading days. "Last N trading days of a month" needs
-the month's remaining trading days; inside the data they come from the index itself, and for
-the incomplete months at either end they are projected with the exchange holiday calendar
-(the schedule is public in advance, so this is not look-ahead).
+They read no data: only the target's trading days. Their windows are known in advance, so
+the engine enters at the close *before* a window's first day (``known_in_advance``): a
+horizon equal to the window length then measures the window itself (Santa Claus: 7 days).
+"Last N trading days of a month" needs the month's remaining trading days; inside the data
+they come from the index itself, and for the incomplete months at either end they are
+projected with the exchange holiday calendar (the schedule is public in advance, so this is
+not look-ahead).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def _broadcast(on: np.ndarray) -> np.ndarray:
     params=(Param("before", "int", 5, min=0, max=10, help="last trading days of December"),
             Param("after", "int", 2, min=0, max=10, help="first trading days of January")),
     data=lambda grid: [],
+    known_in_advance=True,
 )
 def santa_claus(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Santa Claus window: the last `before` (5) trading days of December and the first
@@ -94,7 +98,7 @@ def santa_claus(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     return _broadcast(on)
 
 
-@family("seasonality.january", params=(), data=lambda grid: [])
+@family("seasonality.january", params=(), data=lambda grid: [], known_in_advance=True)
 def january(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """January: on every trading day in January.
 
@@ -118,6 +122,7 @@ def _check_turn(grid: dict) -> str | None:
             Param("after", "int", 3, min=0, max=10, help="first trading days of a month")),
     data=lambda grid: [],
     check=_check_turn,
+    known_in_advance=True,
 )
 def turn_of_month(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Turn of the month: the last `before` trading days of each month and the first `after`

@@ -27,13 +27,13 @@ from engine.errors import SpecError
 HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
 MODES = ("events", "state")
 STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
-              "seed", "n_boot", "max_variants"}
+              "seed", "n_boot", "max_variants", "min_independent"}
 TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard", "rallies", "analogs", "case"}
 SCORECARD_KEYS = {"small", "large"}
 SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
                "description"}
 BACKTEST_KEYS = {"fees", "slippage", "hedge", "enabled"}
-EPISODE_KEYS = {"name", "start", "end"}
+EPISODE_KEYS = {"name", "start", "end", "clip", "test"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$")
 DEFAULT_MAX_VARIANTS = 5000
 TOO_MANY_FIX = ("shorten the parameter lists, or raise [study] max_variants if you mean it "
@@ -48,9 +48,14 @@ class Horizon:
 
 @dataclass(frozen=True)
 class Episode:
+    """A named date range. ``clip``: count only days whose forward window ends inside the
+    episode; ``test``: give its rows p, q and HAC t (default: descriptive only)."""
+
     name: str
     start: dt.date
     end: dt.date
+    clip: bool = False
+    test: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Study:
     backtest: BacktestSpec = field(default_factory=BacktestSpec)
     scorecard: tuple[tuple[str, str], ...] = ()  # optional [scorecard] small/large ids
     anatomy: Any = None  # engine.anatomy.rules.Anatomy: optional [rallies]/[analogs]/[case]
+    min_independent: int = 10  # rows below this many independent events: "too few to judge"
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
@@ -418,6 +424,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     seed = _int(st, "seed", 0, ctx, "study", 0, 2**32 - 1)
     n_boot = _int(st, "n_boot", 1000, ctx, "study", 0, 100_000)
     max_variants = _int(st, "max_variants", DEFAULT_MAX_VARIANTS, ctx, "study", 1, 10_000_000)
+    min_independent = _int(st, "min_independent", 10, ctx, "study", 0, 100_000)
     episodes = _episodes(raw.get("episodes", []), ctx)
     sigs_raw = raw.get("signals")
     if not isinstance(sigs_raw, list) or not sigs_raw:
@@ -459,7 +466,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         name=path.stem, path=path, sha256=sha256, title=title, question=question,
         target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
         seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,
-        signals=tuple(signals), backtest=backtest,
+        signals=tuple(signals), backtest=backtest, min_independent=min_independent,
     )
 
 
@@ -500,7 +507,14 @@ def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
         if end < start:
             raise ctx.fail(f"{key}.end", f"episode '{name}' ends ({end}) before it starts "
                            f"({start})", "swap or fix the dates")
-        out.append(Episode(name, start, end))
+        flags = {}
+        for k in ("clip", "test"):
+            v = ep.get(k, False)
+            if not isinstance(v, bool):
+                raise ctx.fail(f"{key}.{k}", f"{k} = {v!r} must be true or false",
+                               f"{k} = true")
+            flags[k] = v
+        out.append(Episode(name, start, end, **flags))
     return tuple(out)
 
 
@@ -514,8 +528,8 @@ def describe(study: Study) -> dict:
         "horizons": [{"label": h.label, "days": h.days} for h in study.horizons],
         "start": str(study.start) if study.start else None,
         "end": str(study.end) if study.end else None,
-        "episodes": [{"name": e.name, "start": str(e.start), "end": str(e.end)}
-                     for e in study.episodes],
+        "episodes": [{"name": e.name, "start": str(e.start), "end": str(e.end),
+                      "clip": e.clip, "test": e.test} for e in study.episodes],
         "signals": [{"name": s.name, "family": s.family, "combinator": s.combinator,
                      "inputs": list(s.inputs), "persist": s.persist, "cooldown": s.cooldown,
                      "params": json.loads(json.dumps(dict(s.params), default=list)),
@@ -523,5 +537,5 @@ def describe(study: Study) -> dict:
                     for s in study.signals],
         "backtest": {"enabled": study.backtest.enabled, "fees": study.backtest.fees,
                      "slippage": study.backtest.slippage, "hedge": study.backtest.hedge},
-        "seed": study.seed, "n_boot": study.n_boot,
+        "seed": study.seed, "n_boot": study.n_boot, "min_independent": study.min_independent,
     }

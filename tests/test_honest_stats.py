@@ -1,0 +1,267 @@
+"""Issue 12, honest statistics: one test (at least) per problem the issue lists.
+
+Each test was written before its fix and failed on the engine it replaced:
+1. zero-width intervals, 2. headline hit rate not the tested one, 3. t_hac on one event,
+4. ranking noise first, 5. episodes tested like the full sample, 6. calendar entry timing,
+9. verdict wording. Exact intervals are checked against scipy's own implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from engine.evaluate import stats
+from engine.evaluate.core import evaluate
+
+
+def _all(n: int) -> list[tuple[str, np.ndarray]]:
+    return [("all", np.ones(n, dtype=bool))]
+
+
+def _rising(n: int, slope: float = 0.3) -> np.ndarray:
+    return 100 * np.exp(np.linspace(0, slope, n))
+
+
+# --- 1. exact intervals --------------------------------------------------------------------
+
+@pytest.mark.parametrize("k,n", [(0, 1), (1, 1), (0, 3), (3, 3), (11, 11), (7, 20), (1, 40),
+                                 (39, 40), (250, 500)])
+def test_clopper_pearson_equals_scipy_exact(k, n):
+    lo, hi = stats.exact_binomial_ci(np.array([k]), np.array([n]))
+    ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    assert lo[0] == pytest.approx(ref.low, abs=1e-12)
+    assert hi[0] == pytest.approx(ref.high, abs=1e-12)
+    assert hi[0] - lo[0] > 0
+
+
+def test_clopper_pearson_hand_values_and_undefined():
+    # 0 of 3: upper = 1 - 0.025 ** (1/3); 3 of 3: lower = 0.025 ** (1/3) (closed forms)
+    lo, hi = stats.exact_binomial_ci(np.array([0, 3, 0, 2]), np.array([3, 3, 0, 1]))
+    assert lo[0] == 0.0 and hi[0] == pytest.approx(1 - 0.025 ** (1 / 3), rel=1e-12)
+    assert hi[1] == 1.0 and lo[1] == pytest.approx(0.025 ** (1 / 3), rel=1e-12)
+    assert np.isnan(lo[2]) and np.isnan(hi[2])  # no events: no interval
+    assert np.isnan(lo[3]) and np.isnan(hi[3])  # k > n: not a count
+
+
+def test_all_hits_give_an_exact_interval_not_100_100():
+    """Problem 1: 4 of 4 winning events showed "100%-100%" from the block bootstrap."""
+    n = 200
+    sig = np.zeros((n, 2))
+    sig[[20, 60, 100, 140], 0] = 1.0
+    sig[[50], 1] = 1.0  # a single event still gets an (honestly wide) interval
+    res = evaluate(_rising(n), sig, np.zeros(2, bool), np.array([5]), _all(n), n_boot=100)
+    lo, hi = res.metrics["ci_low"][:, 0, 0], res.metrics["ci_high"][:, 0, 0]
+    ref4 = binomtest(4, 4).proportion_ci(method="exact")
+    assert lo[0] == pytest.approx(ref4.low) and hi[0] == 1.0
+    assert lo[1] == pytest.approx(0.025) and hi[1] == 1.0
+    assert np.all(hi - lo > 0)
+    # the bootstrap interval of the (overlapping) all-events hit rate is kept beside it
+    assert "boot_low" in res.metrics and "boot_high" in res.metrics
+
+
+# --- 2. the tested hit rate is shown -------------------------------------------------------
+
+def test_hit_rate_independent_is_the_tested_one():
+    """Problem 2: the binomial p uses the independent subset whose hit rate was never shown."""
+    n = 60
+    close = 100.0 + np.r_[np.zeros(10), np.arange(50) % 7 - 3.0]  # wiggles: hits and misses
+    close = np.abs(close) + 1
+    sig = np.zeros((n, 1))
+    sig[[5, 6, 7, 8, 9, 10, 11, 30], 0] = [1, 0, 1, 0, 1, 0, 1, 1]  # overlapping at h = 5
+    res = evaluate(close, sig, np.zeros(1, bool), np.array([5]), _all(n))
+    m = {k: v[0, 0, 0] for k, v in res.metrics.items()}
+    fwd = close[1 + 5:] / close[1:-5] - 1
+    days = np.flatnonzero(sig[:, 0] > 0)
+    events = days[(sig[days - 1, 0] <= 0)]
+    kept = [events[0]]
+    for t in events[1:]:
+        if t - kept[-1] >= 5:
+            kept.append(t)
+    assert m["n_independent"] == len(kept)
+    assert m["hit_rate_independent"] == pytest.approx(np.mean(fwd[kept] > 0))
+    assert m["hit_rate"] == pytest.approx(np.mean(fwd[events] > 0))
+    expected_p = binomtest(int(np.sum(fwd[kept] > 0)), len(kept), m["base_rate"]).pvalue
+    assert m["p_value"] == pytest.approx(expected_p)
+    assert m["edge_independent"] == pytest.approx(m["hit_rate_independent"] - m["base_rate"])
+
+
+# --- 3. HAC only where it means something --------------------------------------------------
+
+def test_t_hac_null_on_one_event_with_a_note():
+    """Problem 3: one event gave t values up to 13 (p = 1e-40)."""
+    n = 300
+    rng = np.random.default_rng(0)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    sig = np.zeros((n, 2))
+    sig[100, 0] = 1.0
+    sig[::7, 1] = 1.0  # 43 events, far more than the minimum
+    res = evaluate(close, sig, np.zeros(2, bool), np.array([1]), _all(n))
+    assert np.isnan(res.metrics["t_hac"][0, 0, 0]) and np.isnan(res.metrics["p_hac"][0, 0, 0])
+    assert np.isfinite(res.metrics["t_hac"][1, 0, 0])
+    frame = res.to_frame(pd.DataFrame({"signal": ["a", "b"], "variant": ["v", "v"],
+                                       "params": ["{}", "{}"]}))
+    assert "independent events" in frame.loc[0, "note"]
+    assert frame.loc[1, "note"] == ""
+
+
+def test_t_hac_null_where_lags_are_a_big_share_of_the_sample():
+    """Problem 3: episode rows used HAC lags of half the sample or more."""
+    n = 800
+    rng = np.random.default_rng(1)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    sig = np.zeros((n, 1))
+    sig[::3, 0] = 1.0
+    ep = np.zeros(n, dtype=bool)
+    ep[300:420] = True  # 120 days; 63-day windows: 62 lags = half the episode
+    res = evaluate(close, sig, np.zeros(1, bool), np.array([63]),
+                   [("all", np.ones(n, bool)), ("short", ep)], episode_tests=[True, True])
+    assert np.isfinite(res.metrics["t_hac"][0, 0, 0])
+    assert np.isnan(res.metrics["t_hac"][0, 0, 1])
+    frame = res.to_frame(pd.DataFrame({"signal": ["a"], "variant": ["v"], "params": ["{}"]}))
+    assert "lags" in frame.loc[1, "note"]
+
+
+def test_hac_rule_thresholds():
+    ok = stats.hac_usable(np.array([10, 9, 50, 50]), np.array([1000, 1000, 100, 101]),
+                          np.array([0, 0, 10, 10]))
+    assert ok.tolist() == [True, False, False, True]
+
+
+# --- 4. evidence-first ranking -------------------------------------------------------------
+
+def _rows(**cols) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    base = {"signal": [f"s{i}" for i in range(n)], "variant": ["v"] * n, "horizon": ["3m"] * n,
+            "horizon_days": [63] * n, "episode": ["all"] * n, "n_days": [5000] * n,
+            "base_rate": [0.6] * n}
+    return pd.DataFrame(base | cols)
+
+
+def test_ranking_puts_evidence_first_and_few_events_apart():
+    """Problem 4: with q = 1 everywhere, a 2-event 100% row topped the table."""
+    from engine.ranking import rank_evidence
+
+    m = _rows(n_events=[2, 40, 25, 60, 1],
+              n_independent=[2, 30, 21, 45, 1],
+              hit_rate=[1.0, 0.7, 0.55, 0.65, 1.0],
+              hit_rate_independent=[1.0, 0.7, 0.55, 0.65, 1.0],
+              q_value=[1.0, 1.0, 1.0, 0.03, np.nan])
+    m["edge"] = m["hit_rate"] - m["base_rate"]
+    m["edge_independent"] = m["hit_rate_independent"] - m["base_rate"]
+    ranked = rank_evidence(m, min_independent=10)
+    assert ranked["signal"].tolist() == ["s3", "s1", "s2", "s0", "s4"]
+    assert ranked["group"].tolist() == ["ranked"] * 3 + ["too few to judge"] * 2
+    # q ties are broken by the number of independent events, then |edge|
+    same_n = _rows(n_events=[30, 30], n_independent=[20, 20], hit_rate=[0.62, 0.4],
+                   hit_rate_independent=[0.62, 0.4], q_value=[1.0, 1.0])
+    same_n["edge_independent"] = same_n["hit_rate_independent"] - same_n["base_rate"]
+    assert rank_evidence(same_n)["signal"].tolist() == ["s1", "s0"]
+
+
+def test_rank_table_and_best_variant_use_the_one_ranking():
+    from engine.ranking import best_variants as ranking_best
+    from engine.report import tables as T
+
+    m = _rows(n_events=[2, 40], n_independent=[2, 30], hit_rate=[1.0, 0.7],
+              hit_rate_independent=[1.0, 0.7], q_value=[0.5, 1.0])
+    m["signal"] = "s"
+    m["variant"] = ["noisy", "solid"]
+    m["edge"] = m["hit_rate"] - m["base_rate"]
+    assert T.rank_table(m).iloc[0]["variant"] == "solid"
+    assert T.best_variants(m).iloc[0]["variant"] == "solid"
+    assert ranking_best(m).iloc[0]["variant"] == "solid"
+
+
+def test_study_file_min_independent_default(tmp_path):
+    from engine.study.spec import parse_study
+
+    raw = {"study": {"title": "t", "question": "q", "target": "index.RUT",
+                     "min_independent": 15},
+           "signals": [{"name": "a", "family": "seasonality.january"}]}
+    assert parse_study(raw, tmp_path / "x.toml").min_independent == 15
+    raw["study"].pop("min_independent")
+    assert parse_study(raw, tmp_path / "x.toml").min_independent == 10
+
+
+# --- 5. episodes are descriptive -----------------------------------------------------------
+
+def test_episode_rows_are_descriptive_by_default():
+    """Problem 5: episode rows got p, t and q from 1-3 independent events."""
+    n = 600
+    rng = np.random.default_rng(2)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    sig = (rng.random((n, 1)) > 0.7).astype(float)
+    ep = np.zeros(n, dtype=bool)
+    ep[100:400] = True
+    res = evaluate(close, sig, np.zeros(1, bool), np.array([5]),
+                   [("all", np.ones(n, bool)), ("ep", ep)])
+    assert np.isfinite(res.metrics["p_value"][0, 0, 0])
+    for name in ("p_value", "t_hac", "p_hac"):
+        assert np.isnan(res.metrics[name][0, 0, 1]), name
+    assert np.isfinite(res.metrics["ci_low"][0, 0, 1])  # still described, with an exact CI
+
+
+def test_episode_clip_keeps_windows_inside():
+    """Problem 5: 2019's 12m windows ran into the 2020 crash."""
+    from engine.runner import clip_episode_masks
+
+    index = pd.bdate_range("2019-01-01", periods=40)
+    ep = np.zeros(40, dtype=bool)
+    ep[10:20] = True  # 10 days
+    masks = clip_episode_masks(ep, np.array([1, 5, 30]))
+    # a day t counts when its window (entered t+1, exit t+1+h) ends inside the episode
+    assert masks[:, 0].sum() == 8 and masks[:, 1].sum() == 4 and masks[:, 2].sum() == 0
+    assert masks[10, 1] and masks[13, 1] and not masks[14, 1]
+    del index
+
+
+def test_episode_flags():
+    from engine.evaluate.core import episode_flags
+
+    base = np.array([[[0.5, 0.0, 1.0]]])
+    past_end = np.array([[[False, False, True]]])
+    flags = episode_flags(base, np.array([[[100, 100, 5]]]), past_end)
+    assert flags[0, 0, 0] == ""
+    assert "base rate 0%" in flags[0, 0, 1]
+    assert "base rate 100%" in flags[0, 0, 2] and "past" in flags[0, 0, 2]
+
+
+# --- 6. calendar windows entered at the close before the window -----------------------------
+
+def test_santa_claus_enters_at_the_close_before_the_window():
+    """Problem 6: with next-close entry the "1d" row was the return two days later."""
+    from engine.signals.base import FAMILIES
+    from engine.signals.matrix import entry_lead
+
+    assert FAMILIES["seasonality.santa_claus"].known_in_advance
+    assert not FAMILIES["trend.above_ma"].known_in_advance
+    sig = np.zeros((10, 2))
+    sig[4:7, :] = 1.0  # window on days 4, 5, 6
+    moved = entry_lead(sig, np.array([True, False]))
+    # known in advance: the event sits two rows before the window, so entry (next close) is
+    # the close of day 3, the one before the window; a 3-day horizon then exits at day 6
+    assert np.flatnonzero(moved[:, 0] > 0).tolist() == [2, 3, 4]
+    assert np.flatnonzero(moved[:, 1] > 0).tolist() == [4, 5, 6]
+    assert np.isnan(moved[-2:, 0]).all()
+
+
+# --- 9. verdict wording --------------------------------------------------------------------
+
+def test_verdict_says_no_evidence_not_no_better_than_chance():
+    from engine.report.verdict import verdict
+
+    row = {"n_days": 5000, "n_events": 40, "n_independent": 30, "hit_rate": 0.62,
+           "hit_rate_independent": 0.63, "base_rate": 0.60, "q_value": 0.7, "ci_low": 0.44,
+           "ci_high": 0.8, "horizon": "3m"}
+    text = verdict(row)
+    assert "no evidence" in text and "chance" not in text and "30 independent" in text
+    strong = row | {"hit_rate_independent": 0.9, "q_value": 0.01, "ci_low": 0.73, "ci_high": 0.98}
+    assert "evidence for" in verdict(strong)
+    against = row | {"hit_rate_independent": 0.2, "q_value": 0.01, "ci_low": 0.08,
+                     "ci_high": 0.39}
+    assert "evidence against" in verdict(against)
+    # q small but the exact CI still holds the base rate: no evidence
+    assert "no evidence" in verdict(row | {"q_value": 0.04, "ci_low": 0.5, "ci_high": 0.8})

@@ -59,7 +59,7 @@ def raises_data_error(func, path: Path, *parts: str, fix: str) -> DataError:
 
 
 def test_registry_names_every_public_source():
-    assert set(READERS) == {"fred", "yahoo", "shiller", "cboe", "french", "ici"}
+    assert set(READERS) == {"fred", "yahoo", "shiller", "cboe", "french", "ici", "fomc"}
 
 
 @pytest.mark.parametrize(("reader", "rel", "columns"), FORMATS, ids=[f[1] for f in FORMATS])

@@ -63,10 +63,13 @@ def data_show(
     id_: Annotated[str, typer.Argument(metavar="ID", help="Dataset id, e.g. fred.DGS10.")],
     tail: Annotated[int, typer.Option(help="Rows to show from the end.")] = 10,
     mirror: MirrorOpt = None,
+    source: Annotated[bool, typer.Option(
+        "--source", help="Which mirror file each date range came from, overlap checks, gaps.")
+    ] = False,
 ) -> None:
     """Show a dataset's catalog entry, provenance and last rows (stale check with a mirror)."""
     from engine import paths
-    from engine.data import datasets
+    from engine.data import dataops, datasets
     from engine.data.catalog import Catalog
 
     catalog = Catalog.load()
@@ -77,6 +80,9 @@ def data_show(
                   f"units {entry.units} · lag {entry.lag_days} days after period end\n"
                   f"{meta.rows} rows {meta.first} .. {meta.last} · source sha256 "
                   f"{meta.source_sha256[:12]} · built {meta.built_at}", highlight=False)
+    if source:
+        console.print("\n".join(dataops.source_lines(meta)), highlight=False)
+        return
     console.print(frame.tail(tail).to_string())
 
 

@@ -35,6 +35,13 @@ class Entry:
     date_col: str | None = None
     value_col: str | None = None
     date_format: str | None = None
+    splice: tuple[str, ...] = ()
+    tolerance: float = 1e-4
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every raw file behind the dataset: ``file`` first, then the ``splice`` parts."""
+        return (self.file, *self.splice)
 
     @property
     def default_column(self) -> str:
@@ -57,11 +64,21 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         raise DataError(f"dataset '{id_}': lag_days must be an integer >= 0, got {lag!r}",
                         where=where, fix="set lag_days to the days from period end to publication")
     cols = tuple(c.strip() for c in str(raw["columns"]).split(",") if c.strip())
+    splice = raw.get("splice", [])
+    if not (isinstance(splice, list) and all(isinstance(f, str) for f in splice)):
+        raise DataError(f"dataset '{id_}': splice must be a list of mirror file paths",
+                        where=where, fix='write splice = ["dir/later_file.csv", ...]')
+    tol = raw.get("tolerance", 1e-4)
+    if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
+        raise DataError(f"dataset '{id_}': tolerance must be a number in [0, 1), got {tol!r}",
+                        where=where, fix="set tolerance to the largest relative gap allowed "
+                        "between spliced files (e.g. 1e-4)")
     return Entry(
         id=id_, source=raw["source"], file=str(raw["file"]), frequency=raw["frequency"],
         units=str(raw["units"]), description=str(raw["description"]), lag_days=lag,
         columns=cols, url=str(raw.get("url", "")), date_col=raw.get("date_col"),
         value_col=raw.get("value_col"), date_format=raw.get("date_format"),
+        splice=tuple(splice), tolerance=float(tol),
     )
 
 
@@ -113,6 +130,12 @@ class Catalog:
 
     def parquet_path(self, id_: str) -> Path:
         return self.root / f"{id_}.parquet"
+
+
+def split_file(ref: str) -> tuple[str, str | None]:
+    """``"fred_2026/rates.csv.gz#DFEDTARU"`` -> (path, column of a wide panel); plain -> None."""
+    path, _, col = ref.partition("#")
+    return path, (col or None)
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

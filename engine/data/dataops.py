@@ -46,6 +46,39 @@ def coverage(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"rows": "Int64", "lag_days": "int64"})
 
 
+def source_lines(meta: datasets.DatasetMeta) -> list[str]:
+    """Human-readable splice provenance: file -> date ranges, overlap check, gaps."""
+    prov = meta.provenance or {}
+    parts = prov.get("parts") or [{"file": meta.source_file,
+                                   "ranges": [[meta.first, meta.last, meta.rows]]}]
+    lines = ["sources (in splice order):"]
+    for part in parts:
+        spans = ", ".join(f"{a} .. {b} ({n} rows)" for a, b, n in part.get("ranges", []))
+        lines.append(f"  {part['file']}: {spans or 'no dates used (overlap check only)'}")
+        if part.get("overlap_rows"):
+            lines.append(f"    checked equal on {part['overlap_rows']} overlapping dates")
+        if part.get("holes_filled"):
+            holes = ", ".join(part["holes_filled"])
+            lines.append(f"    filled empty rows of earlier files: {holes}")
+        if part.get("extra_dates"):
+            lines.append(f"    {part['extra_dates']} dates inside the earlier span not taken")
+        if part.get("dropped_from_earlier"):
+            lines.append("    dropped earlier dates without a decision: "
+                         + ", ".join(part["dropped_from_earlier"]))
+    worst = prov.get("largest_gap") or {}
+    if worst.get("date"):
+        lines.append(f"largest relative gap on the overlap: {worst['relative_gap']:.3g} on "
+                     f"{worst['date']} ({worst['files'][0]} {worst['values'][0]!r} vs "
+                     f"{worst['files'][1]} {worst['values'][1]!r}); tolerance "
+                     f"{prov.get('tolerance', 0):g}")
+    if prov.get("gaps_total"):
+        listed = "; ".join(f"{a} -> {b} ({d} days)" for a, b, d in prov["gaps"][:10])
+        lines.append(f"calendar gaps over 4 days: {prov['gaps_total']} (longest: {listed})")
+    elif "gaps" in prov:
+        lines.append("calendar gaps over 4 days: none")
+    return lines
+
+
 def import_csv(
     catalog: Catalog, file: Path, id_: str, date_col: str, value_col: str, freq: str,
     lag: int, units: str = "", description: str = "", date_format: str | None = None,

@@ -13,7 +13,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,8 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.data.catalog import Catalog, Entry
-from engine.data.sources import READERS
+from engine.data import splice
+from engine.data.catalog import Catalog, Entry, split_file
+from engine.data.sources import COMBINERS, READERS, widecsv
 from engine.data.sources.csvfile import read_table, tidy
 from engine.errors import DataError
 
@@ -41,6 +42,8 @@ class DatasetMeta:
     first: str
     last: str
     built_at: str
+    # which file gave which dates, overlap checks, largest gap, calendar gaps (engine.data.splice)
+    provenance: dict = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -65,9 +68,23 @@ def frame_sha256(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def read_raw(entry: Entry, path: Path) -> pd.DataFrame:
-    """Read a raw file with the entry's source reader and check its declared columns exist."""
-    if entry.source == "csv":
+def sources_sha256(paths: list[Path]) -> str:
+    """Hash of the raw files behind a dataset (a single file: that file's own hash)."""
+    hashes = [file_sha256(p) for p in paths]
+    if len(hashes) == 1:
+        return hashes[0]
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+
+
+def read_raw(entry: Entry, path: Path, column: str | None = None) -> pd.DataFrame:
+    """Read a raw file with the entry's source reader and check its declared columns exist.
+
+    ``column`` names one column of a wide panel (catalog ``file = "path#COLUMN"``), read as
+    the entry's default column.
+    """
+    if column is not None:
+        frame = widecsv.read(path, column, entry.default_column)
+    elif entry.source == "csv":
         table = read_table(path)
         frame = tidy(path, table, entry.date_col or "date",
                      {entry.value_col or "value": entry.default_column}, entry.date_format)
@@ -79,6 +96,38 @@ def read_raw(entry: Entry, path: Path) -> pd.DataFrame:
                         f"'{entry.source}' reader (has {list(frame.columns)})",
                         where=str(path), fix="fix `columns` in the catalog entry")
     return frame[list(entry.columns)].astype(np.float64)
+
+
+def raw_parts(entry: Entry, mirror: Path | None,
+              download_dir: Path) -> list[tuple[Path, str | None]]:
+    """Every raw file behind an entry as (path, panel column or None), in splice order.
+
+    Online (no mirror) an entry with a ``url`` is one download of the whole series; the
+    spliced mirror files exist because no single offline file covers the span.
+    """
+    if mirror is None and (entry.splice or "#" in entry.file) and entry.source != "csv":
+        if entry.url.startswith(("http", "yahoo:")):
+            return [(download(entry, download_dir / f"{entry.id}.csv"), None)]
+        raise DataError(f"dataset '{entry.id}' is spliced from mirror files",
+                        where="datasets/catalog.toml",
+                        fix="build it from a mirror: study data build --mirror DIR")
+    out = []
+    for ref in entry.files:
+        rel, column = split_file(ref)
+        out.append((raw_path(replace(entry, file=rel, splice=()), mirror, download_dir), column))
+    return out
+
+
+def read_entry(entry: Entry, parts: list[tuple[Path, str | None]]) -> tuple[pd.DataFrame, dict]:
+    """Read and splice an entry's files (``engine.data.splice``; event sources bring their own)."""
+    frames = [(_label(path, column), read_raw(entry, path, column)) for path, column in parts]
+    combine = COMBINERS.get(entry.source, splice.splice)
+    return combine(frames, entry.tolerance, entry.frequency)
+
+
+def _label(path: Path, column: str | None) -> str:
+    name = f"{path.parent.name}/{path.name}"
+    return f"{name}#{column}" if column else name
 
 
 def raw_path(entry: Entry, mirror: Path | None, download_dir: Path) -> Path:
@@ -179,21 +228,22 @@ class BuildOutcome:
 
 def build_one(catalog: Catalog, entry: Entry, mirror: Path | None,
               force: bool = False) -> BuildOutcome:
-    src = raw_path(entry, mirror, catalog.root / ".download")
-    src_hash = file_sha256(src)
+    parts = raw_parts(entry, mirror, catalog.root / ".download")
+    src = parts[0][0]
+    src_hash = sources_sha256([p for p, _ in parts])
     ent_hash = entry_sha256(entry)
     dest = catalog.parquet_path(entry.id)
     old = read_meta(dest)
     if (not force and old is not None and old.source_sha256 == src_hash
             and old.entry_sha256 == ent_hash):
         return BuildOutcome(entry.id, "up to date", old)
-    frame = read_raw(entry, src)
+    frame, provenance = read_entry(entry, parts)
     valid = frame.dropna(how="all")
     meta = DatasetMeta(
         id=entry.id, source_file=str(src), source_sha256=src_hash, entry_sha256=ent_hash,
         content_sha256=frame_sha256(frame), rows=len(valid),
         first=str(valid.index[0].date()), last=str(valid.index[-1].date()),
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"), provenance=provenance,
     )
     write_parquet_atomic(frame, meta, dest)
     return BuildOutcome(entry.id, "built", meta)
@@ -212,8 +262,9 @@ def load(catalog: Catalog, id_: str,
         raise DataError(f"dataset '{id_}' is not built", where=str(path),
                         fix=f"run: study data build {id_} --mirror DIR (or set STUDY_DATA_MIRROR)")
     if mirror is not None and entry.source != "csv":
-        src = mirror / entry.file
-        if src.is_file() and file_sha256(src) != meta.source_sha256:
+        files = [mirror / split_file(f)[0] for f in entry.files]
+        src = files[0]
+        if all(f.is_file() for f in files) and sources_sha256(files) != meta.source_sha256:
             raise DataError(
                 f"dataset '{id_}' is stale: its mirror file changed since the last build "
                 f"({meta.built_at})", where=str(src),

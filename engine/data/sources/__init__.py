@@ -12,9 +12,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.data.sources import cboe, csvfile, fred, french, ici, shiller, yahoo
+from engine.data.sources import (
+    cboe,
+    csvfile,
+    fomc,
+    fred,
+    french,
+    ici,
+    shiller,
+    widecsv,
+    yahoo,
+)
 
 Reader = Callable[[Path], pd.DataFrame]
+# How the files of a multi-file entry are joined, by source; default engine.data.splice.splice
+# (extend past the end, equal on the overlap). Event lists are joined as date sets.
+Combiner = Callable[..., tuple[pd.DataFrame, dict]]
+COMBINERS: dict[str, Combiner] = {"fomc": fomc.combine}
 
 READERS: dict[str, Reader] = {
     "fred": fred.read,
@@ -23,6 +37,7 @@ READERS: dict[str, Reader] = {
     "cboe": cboe.read,
     "french": french.read,
     "ici": ici.read,
+    "fomc": fomc.read,
 }
 
-__all__ = ["READERS", "Reader", "csvfile"]
+__all__ = ["COMBINERS", "READERS", "Reader", "csvfile", "widecsv"]

@@ -6,6 +6,7 @@ look plausible. Every problem is reported with the file, the column and the firs
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,8 +18,48 @@ from engine.errors import DataError
 MISSING_TOKENS = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
 
 
-def read_table(path: Path, expected: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read a CSV as strings, checking it exists, is not empty and has the expected columns."""
+def _head_lines(path: Path, n: int = 6) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            return [line.rstrip("\r\n") for _, line in zip(range(n), fh, strict=False)]
+    except (OSError, EOFError):
+        return []
+
+
+def yfinance_header(path: Path) -> tuple[int, list[str]] | None:
+    """Detect a yfinance "multi-index" CSV and return (header lines, column names).
+
+    yfinance writes 2-4 header lines: ``Price,<fields>`` / ``Ticker,<tickers>`` (once or
+    twice) / ``Date,,,`` and then ``date,values``. The first line names the fields. One trap:
+    files saved from ``download(auto_adjust=False)`` by some tools write the adjusted close
+    under a second ``Price`` (``Price,Price,Close,High,...``): that column is ``Adj Close``.
+    Returns None for an ordinary one-line header.
+    """
+    lines = _head_lines(Path(path))
+    if len(lines) < 3 or not lines[0].startswith("Price,") or not lines[1].startswith("Ticker,"):
+        return None
+    n = 1
+    while n < len(lines) and lines[n].startswith("Ticker,"):
+        n += 1
+    if n >= len(lines) or lines[n].split(",")[0] != "Date" or any(lines[n].split(",")[1:]):
+        return None
+    fields = [f.strip() for f in lines[0].split(",")]
+    fields[0] = "Date"
+    if len(fields) > 2 and fields[1] == "Price" and "Close" in fields[2:]:
+        fields[1] = "Adj Close"
+    if len(set(fields)) != len(fields):
+        return None
+    return n + 1, fields
+
+
+def read_table(path: Path, expected: Sequence[str] | None = None,
+               header: str = "plain") -> pd.DataFrame:
+    """Read a CSV as strings, checking it exists, is not empty and has the expected columns.
+
+    ``header="yfinance"`` accepts a yfinance multi-row header (see ``yfinance_header``) as
+    well as a plain one; ``"plain"`` reads the first line as the header.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(
@@ -27,8 +68,11 @@ def read_table(path: Path, expected: Sequence[str] | None = None) -> pd.DataFram
             fix="check the mirror directory (--mirror or STUDY_DATA_MIRROR) and the catalog's "
             "`file` entry",
         )
+    multi = yfinance_header(path) if header == "yfinance" else None
+    options = {} if multi is None else {"skiprows": multi[0], "header": None, "names": multi[1]}
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                            encoding="utf-8-sig", **options)
     except pd.errors.EmptyDataError:
         raise DataError("file is empty", where=str(path),
                         fix="re-download or restore the file") from None

@@ -1,0 +1,70 @@
+"""Real-data checks of the deep history (issue 11): Fed policy, FOMC dates, spliced indices.
+
+Each test builds only the datasets it reads, from the real mirror (skipped without it), into
+a throw-away project home shared by the module.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from engine.data import dataops, datasets
+from engine.data.catalog import Catalog
+
+
+@pytest.fixture(scope="module")
+def deep(real_mirror, tmp_path_factory):
+    home = tmp_path_factory.mktemp("deep") / "datasets"
+    home.mkdir()
+    shutil.copy2(REPO / "datasets" / "catalog.toml", home / "catalog.toml")
+    catalog = Catalog.load(home)
+
+    def get(id_: str):
+        if not catalog.parquet_path(id_).is_file():
+            dataops.build(catalog, [id_], real_mirror)
+        return datasets.load(catalog, id_, real_mirror)
+
+    return get
+
+
+def test_target_range_steps_the_day_after_each_decision(deep):
+    upper, meta = deep("fred.DFEDTARU")
+    lower, _ = deep("fred.DFEDTARL")
+    decisions, dmeta = deep("fomc.decisions")
+    assert (meta.first, meta.last) == ("2008-12-16", "2026-08-21")
+    u = upper["value"].dropna()
+    assert (u - lower["value"].dropna() == 0.25).all()
+    steps = u.index[u.diff().fillna(0).to_numpy() != 0]
+    assert list(steps[steps.year.isin([2022, 2023])].strftime("%F")) == [
+        "2022-03-17", "2022-05-05", "2022-06-16", "2022-07-28", "2022-09-22", "2022-11-03",
+        "2022-12-15", "2023-02-02", "2023-03-23", "2023-05-04", "2023-07-27"]
+    assert list(steps[steps.year == 2025].strftime("%F")) == [
+        "2025-09-18", "2025-10-30", "2025-12-11"]
+    # every step of the range is on a decision day (2015-2016) or the day after (since 2017,
+    # including the Sunday 2020-03-15 cut applied on Monday)
+    days = decisions.index.as_unit("ns").asi8
+    pos = np.searchsorted(days, steps.as_unit("ns").asi8, side="right") - 1
+    lag = (steps.as_unit("ns").asi8 - days[pos]) // 86_400_000_000_000
+    assert set(lag.tolist()) == {0, 1}, dict(zip(steps.strftime("%F"), lag, strict=True))
+    assert (dmeta.first, dmeta.last, dmeta.rows) == ("1936-03-19", "2026-07-29", 840)
+
+
+def test_fomc_decisions_cover_2022_2023_and_drop_conference_calls(deep):
+    decisions, meta = deep("fomc.decisions")
+    on = decisions.index
+    assert on[(on.year == 2022)].size == 8 and on[(on.year == 2023)].size == 8
+    assert pd.Timestamp("2020-03-15") in on and pd.Timestamp("2020-03-19") not in on
+    parts = meta.provenance["parts"]
+    assert parts[1]["dropped_from_earlier"] == ["2020-03-19", "2020-03-31", "2020-08-27"]
+    assert parts[2]["overlap_rows"] == 18  # the 2024-2026 calendar equals the statements
+
+
+def test_effective_funds_rate_runs_from_1954(deep):
+    dff, meta = deep("fred.DFF")
+    assert (meta.first, meta.last) == ("1954-07-01", "2026-08-20")
+    assert dff.loc["2026-08-20", "value"] == pytest.approx(dff["value"].dropna().iloc[-1])

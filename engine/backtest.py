@@ -185,9 +185,22 @@ def _spread_index(target: np.ndarray, bench: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- simulation
 
 
+def _vectorbt():
+    """``import vectorbt``, with the fix for the one known clash of the supported ranges:
+    vectorbt 1.0's plot templates name ``scattermapbox``, which plotly 7 removed."""
+    try:
+        import vectorbt as vbt
+    except ValueError as exc:
+        if "scattermapbox" not in str(exc):
+            raise
+        raise SpecError("vectorbt 1.0 does not work with plotly 7", where="environment",
+                         fix="pip install 'vectorbt>=1.1' (or 'plotly<7')") from None
+    return vbt
+
+
 def _simulate(dates, prices, entries, exits, fees, slippage, freq):
     """One vectorbt run over all columns -> value, position held, trade count, win rate."""
-    import vectorbt as vbt  # lazy: ~25 s the first time (numba compilation)
+    vbt = _vectorbt()  # lazy: ~25 s the first time (numba compilation)
 
     n_cols = prices.shape[1]
     idx = pd.DatetimeIndex(dates)

@@ -28,6 +28,13 @@ def resolve_run(target: str) -> Path:
     return run
 
 
+def target_label(study: dict) -> str:
+    """What a row's returns are: ``index.RUT`` (absolute) or ``index.RUT − index.GSPC``
+    (relative), so a table mixing studies says which is which."""
+    target, bench = study.get("target") or "—", study.get("benchmark")
+    return f"{target} − {bench}" if bench else str(target)
+
+
 def compare(
     targets: list[str], horizon: str | None = None, episode: str = "all", by: str = "q_value",
     out: Path | None = None, min_independent: int = 0,
@@ -45,6 +52,7 @@ def compare(
         m = pd.read_parquet(run / "metrics.parquet")
         m.insert(0, "study", manifest["study"]["name"])
         m.insert(1, "run_id", manifest["run_id"])
+        m.insert(2, "target", target_label(manifest.get("study") or {}))
         frames.append(m)
     metrics = pd.concat(frames, ignore_index=True)
     sel = metrics[metrics["episode"] == episode]

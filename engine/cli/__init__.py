@@ -8,6 +8,7 @@ in its group's module + one line here.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -15,12 +16,53 @@ from engine.anatomy.commands import register as register_anatomy
 from engine.cli import compare, data, families, run, scorecard, study
 from engine.cli.common import console, guarded
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     help="rally-study: did rally signals actually predict forward returns?",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
-data_app = typer.Typer(help="Build, list, show and import datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="Build, list, show and import datasets.", no_args_is_help=True,
+                       context_settings=HELP_OPTIONS)
 app.add_typer(data_app, name="data")
+
+
+def _no_value_hint_on_flags() -> None:
+    """Typer prints a ``<bool>`` type after flags such as ``--no-report`` that take no value;
+    show nothing there instead (a type hint on a flag reads as "pass a value")."""
+    from typer.core import TyperOption
+
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_rally_flag_patch", False):
+        return
+
+    def display_type_rich(self, ctx):
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return original(self, ctx)
+
+    display_type_rich._rally_flag_patch = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_no_value_hint_on_flags()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from engine import __version__
+
+        typer.echo(f"rally-study {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """rally-study: did rally signals actually predict forward returns?"""
+
 
 data_app.command("build")(data.data_build)
 data_app.command("list")(data.data_list)

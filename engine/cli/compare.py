@@ -9,13 +9,18 @@ import typer
 
 from engine.cli.common import console, guarded
 
+# compare --by: the help text and the error list both come from here (engine.compare checks
+# the same keys; tests/test_cli_help.py keeps them equal).
+BY_CHOICES = ("q_value", "p_value", "hit_rate", "edge", "mean_fwd")
+
 
 @guarded
 def compare_cmd(
     targets: Annotated[list[str], typer.Argument(help="Study names or run folders.")],
     horizon: Annotated[str | None, typer.Option(help="Only this horizon, e.g. 3m.")] = None,
     episode: Annotated[str, typer.Option(help="Episode to compare (default all).")] = "all",
-    by: Annotated[str, typer.Option(help="hit_rate | edge | q_value | mean_fwd.")] = "q_value",
+    by: Annotated[str, typer.Option(help="Sort key: " + " | ".join(BY_CHOICES) + ".")]
+    = "q_value",
     top: Annotated[int, typer.Option(help="Rows to print.")] = 30,
     out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
     min_independent: Annotated[int, typer.Option(

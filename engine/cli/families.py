@@ -11,6 +11,15 @@ from rich.table import Table
 from engine.cli.common import console, guarded
 
 
+def doc_summary(doc: str | None) -> str:
+    """The first sentence of a docstring's first paragraph, whole (never cut mid-line)."""
+    import re
+
+    para = " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+    end = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<![.\s])\.(\s|$)", para)
+    return para[: end.start() + 1] if end else para
+
+
 @guarded
 def families(
     name: Annotated[str | None, typer.Argument(help="One family, e.g. credit.spread_change.")]
@@ -22,12 +31,11 @@ def families(
     if name is None:
         table = Table(title=f"{len(FAMILIES)} signal families (study families NAME for one)")
         for col in ["family", "parameters", "what it is"]:
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col == "family")
         for fam_name in sorted(FAMILIES):
             fam = FAMILIES[fam_name]
-            first = (fam.doc or "").strip().splitlines()
             table.add_row(fam_name, ", ".join(p.name for p in fam.params),
-                          escape(first[0] if first else ""))
+                          escape(doc_summary(fam.doc)))
         console.print(table)
         return
     fam = get_family(name)
@@ -35,7 +43,7 @@ def families(
                   + escape(fam.doc or ""), highlight=False)
     table = Table(title="parameters")
     for col in ["name", "kind", "default", "range / choices", "help"]:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "name")
     for p in fam.params:
         default = "required" if p.default is REQUIRED else repr(p.default)
         rng = (", ".join(map(str, p.choices)) if p.choices else

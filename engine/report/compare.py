@@ -37,7 +37,8 @@ def build(metrics: pd.DataFrame, title: str) -> Document:
                  ("episodes", ", ".join(map(str, m["episode"].unique()))),
                  ("horizons", ", ".join(map(str, m["horizon"].unique())))]
     shown = m.head(MAX_ROWS)
-    frame, cls = T.display_rows(shown, ("study", "signal", "variant", "horizon", "episode"))
+    lead = ("study", "target", "signal", "variant", "horizon", "episode")
+    frame, cls = T.display_rows(shown, tuple(c for c in lead if c in shown.columns))
     ranking = Section("ranking", "Ranking", [Table(frame, cls)])
     if len(m) > MAX_ROWS:
         ranking.blocks.insert(0, f"Showing the first {MAX_ROWS} of {len(m)} rows.")

@@ -149,7 +149,7 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
     if with_scorecard and rule.scorecard:
         from engine.scorecard.score import compute as score
 
-        sc = score(rule.scorecard, str(when.date()))
+        sc = score(rule.scorecard, str(when.date()), monotonic=False)
     an = C.analogs(loaded, when)
     nxt = path = after = None
     full = loaded.panel

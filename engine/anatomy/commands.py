@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT = "small-cap-rallies"
 StudyOpt = Annotated[str, typer.Option("--study", help="Study with [rallies]/[analogs] tables.")]
@@ -110,6 +112,8 @@ def register(app: typer.Typer, guarded, console: Console) -> None:
 def _parquet(path: Path, frame: pd.DataFrame) -> None:
     import os
 
+    import pandas as pd
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     f = frame.copy()
@@ -137,6 +141,8 @@ def _print_analogs(console: Console, an, title: str = "") -> None:
 
 
 def _print_case(console: Console, c) -> None:
+    import pandas as pd
+
     from engine.anatomy import content
 
     console.rule(f"[bold]as of {c.date.date()}[/] (only data published by then)")

@@ -265,6 +265,8 @@ def _odds(sc) -> pd.DataFrame:
                          "independent": o["n_independent"].astype(str),
                          "hit rate": o["hit_rate"].map(T.pct),
                          "base rate": o["base_rate"].map(T.pct),
+                         "hit-rate 95% CI": [T.ci(a, b) for a, b in zip(o["ci_low"], o["ci_high"],
+                                                                      strict=True)],
                          "mean": o["mean_fwd"].map(T.spct)})
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, fisher_exact
-from scipy.stats.contingency import odds_ratio
 
 from engine.evaluate.stats import bh_qvalues
 
@@ -38,6 +36,9 @@ def fisher_row(on_sus: int, on_fail: int, off_sus: int, off_fail: int) -> dict:
     Table rows = on/off, columns = sustained/failed. A row or column of zeros leaves the odds
     ratio undefined (NaN), never 0 or infinity by accident.
     """
+    from scipy.stats import fisher_exact  # lazy: scipy.stats costs seconds to import
+    from scipy.stats.contingency import odds_ratio
+
     table = np.array([[on_sus, on_fail], [off_sus, off_fail]], dtype=np.int64)
     if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
         return {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
@@ -83,6 +84,8 @@ def driver_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> 
 
 def exact_share_ci(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Clopper-Pearson 95% interval of k/n (NaN where n = 0)."""
+    from scipy.stats import binomtest
+
     lo = np.full(len(k), np.nan)
     hi = np.full(len(k), np.nan)
     for i, (ki, ni) in enumerate(zip(k, n, strict=True)):  # one per count bucket

@@ -77,7 +77,7 @@ def load_scorecard_panel(study: Study, catalog: Catalog) -> Panel:
 
 
 def compute(study_name: str = "rally-scorecard", date: str | None = None,
-            panel: Panel | None = None) -> Scorecard:
+            panel: Panel | None = None, monotonic: bool = True) -> Scorecard:
     """Score ``date`` (default: the last trading day with data) using only data known then."""
     catalog = Catalog.load()
     study = load_study(study_name, set(catalog.entries))
@@ -87,7 +87,7 @@ def compute(study_name: str = "rally-scorecard", date: str | None = None,
         raise SpecError(f"date {when.date()} is before the target's data "
                         f"({full.index[0].date()})", where="--date", fix="use a later date")
     pan = truncate_panel(full, when)
-    return score_panel(study, pan)
+    return score_panel(study, pan, monotonic)
 
 
 def _parse_date(text: str) -> pd.Timestamp:
@@ -98,7 +98,7 @@ def _parse_date(text: str) -> pd.Timestamp:
                         fix="use YYYY-MM-DD") from None
 
 
-def score_panel(study: Study, panel: Panel) -> Scorecard:
+def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard:
     """Conditions, score, bucket statistics and past dates on an already point-in-time panel."""
     from engine.runner import episode_masks, window_mask
 
@@ -116,7 +116,7 @@ def score_panel(study: Study, panel: Panel) -> Scorecard:
     episodes = episode_masks_safe(panel.index, study, window, episode_masks)
     t = len(panel.index) - 1
     conditions = _condition_rows(study, panel, names, met[t], t)
-    buckets, mono = _bucket_stats(study, panel, score, len(names), episodes)
+    buckets, mono = _bucket_stats(study, panel, score, len(names), episodes, monotonic)
     past = _past_dates(panel, score, int(score[t]), window)
     starts = _episode_starts(study, panel, names, met, score)
     return Scorecard(
@@ -158,7 +158,7 @@ def _condition_rows(study: Study, panel: Panel, names: list[str], row: np.ndarra
     return pd.DataFrame(out)
 
 
-def _bucket_stats(study, panel, score, n, episodes):
+def _bucket_stats(study, panel, score, n, episodes, monotonic=True):
     """Evaluate one-hot score buckets (state mode) for the target and small-minus-large."""
     from engine.evaluate.core import evaluate
     from engine.evaluate.stats import spearman_ic
@@ -181,8 +181,9 @@ def _bucket_stats(study, panel, score, n, episodes):
         f["score"] = f["variant"].astype(int)
         f["horizon"] = f["horizon_days"].map(hl)
         frames.append(f)
-        mono.extend(_monotonic(label, close, bench, score, horizons, hl, episodes[0][1],
-                               study, spearman_ic))
+        if monotonic:  # the score-vs-return Spearman bootstrap (the case replay skips it)
+            mono.extend(_monotonic(label, close, bench, score, horizons, hl, episodes[0][1],
+                                   study, spearman_ic))
     buckets = pd.concat(frames, ignore_index=True)
     keep = ["series", "score", "horizon", "horizon_days", "episode", "n_days", "n_events",
             "n_independent",

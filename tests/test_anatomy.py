@@ -14,11 +14,11 @@ from engine.anatomy import analogs as A
 from engine.anatomy import case as K
 from engine.anatomy import compute as C
 from engine.anatomy import detect, drivers
-from engine.anatomy.rules import RallyRule, SustainRule
 from engine.data.catalog import Entry
 from engine.data.panel import Panel
 from engine.errors import SpecError
 from engine.scorecard.score import truncate_panel
+from engine.study.rally_rules import RallyRule, SustainRule
 from engine.study.spec import Horizon, parse_study
 
 H5 = (Horizon("5d", 5),)

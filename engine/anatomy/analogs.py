@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.anatomy.rules import AnalogRule, Feature
 from engine.evaluate.core import forward_returns
+from engine.study.rally_rules import AnalogRule, Feature
 from engine.study.spec import Horizon
 
 

@@ -16,11 +16,11 @@ import pandas as pd
 from engine import paths
 from engine.anatomy import analogs as A
 from engine.anatomy import detect, drivers
-from engine.anatomy.rules import AnalogRule, RallyRule
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, load_panel
 from engine.errors import SpecError
 from engine.signals.matrix import compute_signals, required_refs
+from engine.study.rally_rules import AnalogRule, RallyRule
 from engine.study.spec import Study, load_study
 
 DEFAULT_STUDY = "small-cap-rallies"

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.anatomy.rules import RallyRule
 from engine.evaluate.core import forward_returns
 from engine.signals.combine import cooldown
+from engine.study.rally_rules import RallyRule
 from engine.study.spec import Horizon
 
 OUTCOMES = ("sustained", "failed", "pending")

@@ -12,9 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engine.anatomy.commands import register as register_anatomy
-from engine.cli import compare, data, families, run, scorecard, study
-from engine.cli.common import console, guarded
+from engine.cli import anatomy, compare, data, families, run, scorecard, study
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
@@ -78,7 +76,9 @@ app.command("report")(run.report_cmd)
 app.command("compare")(compare.compare_cmd)
 app.command("new")(study.new_cmd)
 app.command("scorecard")(scorecard.scorecard_cmd)
-register_anatomy(app, guarded, console)  # rallies, analogs, case
+app.command("rallies")(anatomy.rallies_cmd)
+app.command("analogs")(anatomy.analogs_cmd)
+app.command("case")(anatomy.case_cmd)
 
 
 def main() -> None:

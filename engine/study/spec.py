@@ -104,7 +104,7 @@ class Study:
     signals: tuple[SignalSpec, ...]
     backtest: BacktestSpec = field(default_factory=BacktestSpec)
     scorecard: tuple[tuple[str, str], ...] = ()  # optional [scorecard] small/large ids
-    anatomy: Any = None  # engine.anatomy.rules.Anatomy: optional [rallies]/[analogs]/[case]
+    anatomy: Any = None  # rally_rules.Anatomy: optional [rallies]/[analogs]/[case]
     min_independent: int = 10  # rows below this many independent events: "too few to judge"
 
     def signal(self, name: str) -> SignalSpec:
@@ -458,7 +458,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         if not isinstance(v, str):
             raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
         _check_ref(v, ctx, f"scorecard.{k}", catalog_ids)
-    from engine.anatomy.rules import parse_anatomy
+    from engine.study.rally_rules import parse_anatomy
 
     anatomy = parse_anatomy(raw, ctx, benchmark)
     return Study(

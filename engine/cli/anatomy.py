@@ -1,4 +1,4 @@
-"""The ``study rallies``, ``study analogs`` and ``study case`` commands (thin wrappers)."""
+"""Rally anatomy commands: ``study rallies``, ``study analogs`` and ``study case``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from engine.cli.common import console, guarded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,72 +43,68 @@ def _out(out: Path | None, study: str) -> Path:
     return out or paths.results_dir() / study
 
 
-def register(app: typer.Typer, guarded, console: Console) -> None:
-    """Add the three commands to ``app`` (``guarded`` turns bad input into exit 2)."""
+@guarded
+def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+    """Every past rally by the study's rule, sustained vs failed, and the drivers that
+    told them apart (Fisher odds ratios with exact CIs, BH q)."""
+    from engine.anatomy import compute as C
+    from engine.anatomy import content
 
-    @app.command("rallies")
-    @guarded
-    def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
-        """Every past rally by the study's rule, sustained vs failed, and the drivers that
-        told them apart (Fisher odds ratios with exact CIs, BH q)."""
-        from engine.anatomy import compute as C
-        from engine.anatomy import content
+    with console.status("finding rallies..."):
+        res = C.rallies(C.load(study, needs=("rallies",)))
+    st, r = res.study, res.rallies
+    rule_text = res.rule.describe(st.target, st.benchmark)
+    console.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
+                  f"\n{escape(res.rule.sustained.describe())}", highlight=False)
+    if r.empty:
+        console.print(f"[yellow]{escape(res.note)}", highlight=False)
+    else:
+        hs = [h.label for h in st.horizons]
+        print_frame(console, content.rally_rows(r, hs, res.rule.sustained.horizon.label),
+                    f"{len(r)} rallies", [OUTCOME_STYLE[str(o)] for o in r["outcome"]])
+        print_frame(console, content.driver_rows(res.drivers),
+                    "drivers at the start vs outcome (independent decided rallies)")
+        print_frame(console, content.count_rows(res.counts), "drivers on at the start")
+    folder = _out(out, st.name)
+    md, page = content.write(content.rallies_document(res), folder, "rallies")
+    _parquet(folder / "rallies.parquet", r)
+    _parquet(folder / "rally-drivers.parquet", res.drivers)
+    console.print(f"wrote {md}, {page} and rallies.parquet", highlight=False)
 
-        with console.status("finding rallies..."):
-            res = C.rallies(C.load(study, needs=("rallies",)))
-        st, r = res.study, res.rallies
-        rule_text = res.rule.describe(st.target, st.benchmark)
-        console.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
-                      f"\n{escape(res.rule.sustained.describe())}", highlight=False)
-        if r.empty:
-            console.print(f"[yellow]{escape(res.note)}", highlight=False)
-        else:
-            hs = [h.label for h in st.horizons]
-            print_frame(console, content.rally_rows(r, hs, res.rule.sustained.horizon.label),
-                        f"{len(r)} rallies", [OUTCOME_STYLE[str(o)] for o in r["outcome"]])
-            print_frame(console, content.driver_rows(res.drivers),
-                        "drivers at the start vs outcome (independent decided rallies)")
-            print_frame(console, content.count_rows(res.counts), "drivers on at the start")
-        folder = _out(out, st.name)
-        md, page = content.write(content.rallies_document(res), folder, "rallies")
-        _parquet(folder / "rallies.parquet", r)
-        _parquet(folder / "rally-drivers.parquet", res.drivers)
-        console.print(f"wrote {md}, {page} and rallies.parquet", highlight=False)
 
-    @app.command("analogs")
-    @guarded
-    def analogs_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
-        """The k past dates whose point-in-time driver state was closest to DATE, and what
-        followed each, against every past day."""
-        from engine.anatomy import compute as C
-        from engine.anatomy import content
+@guarded
+def analogs_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+    """The k past dates whose point-in-time driver state was closest to DATE, and what
+    followed each, against every past day."""
+    from engine.anatomy import compute as C
+    from engine.anatomy import content
 
-        with console.status("searching analogs..."):
-            loaded = C.load(study, needs=("analogs",))
-            an = C.analogs(loaded, C.parse_date(date))
-        _print_analogs(console, an)
-        md, page = content.write(content.analogs_document(an), _out(out, an.study.name),
-                                 f"analogs-{an.date.date()}")
-        console.print(f"wrote {md} and {page}", highlight=False)
+    with console.status("searching analogs..."):
+        loaded = C.load(study, needs=("analogs",))
+        an = C.analogs(loaded, C.parse_date(date))
+    _print_analogs(console, an)
+    md, page = content.write(content.analogs_document(an), _out(out, an.study.name),
+                             f"analogs-{an.date.date()}")
+    console.print(f"wrote {md} and {page}", highlight=False)
 
-    @app.command("case")
-    @guarded
-    def case_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None,
-                 no_scorecard: Annotated[bool, typer.Option(
-                     "--no-scorecard", help="Skip the scorecard section.")] = False) -> None:
-        """Case replay: what was knowable on DATE (rally facts, drivers, scorecard, analogs),
-        then, apart, what happened next."""
-        from engine.anatomy import case as K
-        from engine.anatomy import content
 
-        t0 = time.perf_counter()
-        with console.status("replaying..."):
-            c = K.replay(date, study, with_scorecard=not no_scorecard)
-        _print_case(console, c)
-        md, page = content.write(content.case_document(c), _out(out, c.study_name),
-                                 f"case-{c.date.date()}")
-        console.print(f"wrote {md} and {page} ({time.perf_counter() - t0:.1f} s)",
-                      highlight=False)
+@guarded
+def case_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None,
+             no_scorecard: Annotated[bool, typer.Option(
+                 "--no-scorecard", help="Skip the scorecard section.")] = False) -> None:
+    """Case replay: what was knowable on DATE (rally facts, drivers, scorecard, analogs),
+    then, apart, what happened next."""
+    from engine.anatomy import case as K
+    from engine.anatomy import content
+
+    t0 = time.perf_counter()
+    with console.status("replaying..."):
+        c = K.replay(date, study, with_scorecard=not no_scorecard)
+    _print_case(console, c)
+    md, page = content.write(content.case_document(c), _out(out, c.study_name),
+                             f"case-{c.date.date()}")
+    console.print(f"wrote {md} and {page} ({time.perf_counter() - t0:.1f} s)",
+                  highlight=False)
 
 
 def _parquet(path: Path, frame: pd.DataFrame) -> None:

@@ -277,3 +277,55 @@ def test_study_file_errors_name_the_key(tmp_path, patch, match):
     text = STUDY.replace(*patch)
     with pytest.raises(SpecError, match=match):
         parse_study(tomllib.loads(text), tmp_path / "bad.toml")
+
+
+# ------------------------------------------------------------------ real data
+@pytest.fixture(scope="module")
+def real_rallies(real_mirror):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("STUDY_DATA_MIRROR", str(real_mirror))
+    try:
+        loaded = C.load("small-cap-rallies", needs=("rallies", "analogs"))
+        yield loaded, C.rallies(loaded)
+    finally:
+        mp.undo()
+
+
+@pytest.mark.realdata
+def test_small_cap_rallies_on_real_data(real_rallies):
+    loaded, res = real_rallies
+    r = res.rallies
+    assert len(r) >= 10
+    assert set(r["outcome"]) <= {"sustained", "failed", "pending"}
+    # the Covid low: the Russell 2000 / S&P 500 ratio bottomed on 2020-03-18
+    covid = r[r["start"].dt.year == 2020].iloc[0]
+    assert covid["trough"] == pd.Timestamp("2020-03-18")
+    assert covid["gain_at_start"] >= 0.08
+    starts = loaded.panel.index.get_indexer(r["start"])
+    assert (np.diff(starts) >= res.rule.min_gap).all()
+    assert r["start"].iloc[0] >= loaded.panel.index[res.rule.low_window - 1]
+    drivers_shown = set(res.drivers["driver"])
+    assert {"fed-easing", "credit-tightening", "vix-calm", "rut-above-200d"} <= drivers_shown
+    # sector ETFs start in 1998-12: no breadth at the first rallies, counted as no data
+    first = res.states.iloc[0]
+    if r["start"].iloc[0] < pd.Timestamp("1999-12-01"):
+        assert first["breadth-sectors"] == "no data"
+
+
+@pytest.mark.realdata
+def test_real_case_uses_nothing_after_the_date(real_rallies):
+    loaded, _ = real_rallies
+    last = loaded.panel.index[-1]
+    dates = [pd.Timestamp("2024-08-01")]
+    if last > pd.Timestamp("2026-02-01"):
+        dates.append(pd.Timestamp("2026-01-15"))
+    for when in dates:
+        a = K.replay(when, loaded=loaded, with_scorecard=False)
+        cut = C.Loaded(loaded.study, truncate_panel(loaded.panel, when))
+        b = K.replay(when, loaded=cut, with_scorecard=False)
+        for name in ("facts", "drivers", "rally"):
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+        pd.testing.assert_frame_equal(a.analogs.table, b.analogs.table)
+        pd.testing.assert_frame_equal(a.analogs.distribution, b.analogs.distribution)
+        assert a.next is not None and b.next is None
+        assert (a.analogs.table["date"] < when).all()

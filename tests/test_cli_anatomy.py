@@ -121,3 +121,19 @@ def test_a_study_without_rally_tables_exits_2(project, rally_study, cli):
     res = cli("rallies", "--study", "small-cap-revisions")
     assert res.exit_code == 2
     assert "[rallies]" in res.text and "Fix:" in res.text
+
+
+def test_api_returns_dataframes(project, rally_study):
+    import engine
+
+    path = rally_study()
+    rallies = engine.rallies(path)
+    assert isinstance(rallies, pd.DataFrame) and {"start", "trough", "outcome"} <= set(rallies)
+    drivers = engine.rally_drivers(path)
+    assert list(drivers["driver"]) == ["uptrend", "january"]
+    analogs = engine.analogs("2024-11-01", path)
+    assert list(analogs["rank"]) == [1, 2, 3] and (analogs["date"] < "2024-11-01").all()
+    case = engine.case("2024-06-03", path)
+    assert set(case["section"]) >= {"facts", "driver", "analog", "what happened next"}
+    assert not case.loc[case["section"] == "what happened next", "knowable_on_date"].any()
+    assert case.loc[case["section"] != "what happened next", "knowable_on_date"].all()

@@ -329,3 +329,15 @@ def test_real_case_uses_nothing_after_the_date(real_rallies):
         pd.testing.assert_frame_equal(a.analogs.distribution, b.analogs.distribution)
         assert a.next is not None and b.next is None
         assert (a.analogs.table["date"] < when).all()
+
+
+def test_count_view_intervals_match_scipy_exact():
+    from scipy.stats import binomtest
+
+    values = np.array([[1.0], [1.0], [1.0], [0.0], [0.0]])
+    states = drivers.states_at(values, np.arange(5), ["a"])
+    outcome = pd.Series(["sustained", "sustained", "failed", "failed", "failed"])
+    c = drivers.count_table(states, outcome, np.ones(5, dtype=bool)).set_index("drivers_on")
+    ref = binomtest(2, 3).proportion_ci(method="exact")
+    assert (c.loc[1, "ci_low"], c.loc[1, "ci_high"]) == pytest.approx((ref.low, ref.high))
+    assert c.loc[0, "ci_low"] == 0.0 and c.loc[0, "ci_high"] == pytest.approx(1 - 0.025 ** 0.5)

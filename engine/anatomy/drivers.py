@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.evaluate.stats import bh_qvalues
+from engine.evaluate.stats import bh_qvalues, exact_binomial_ci
 
 STATE = {1.0: "on", 0.0: "off"}
 
@@ -82,19 +82,6 @@ def driver_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> 
     return table
 
 
-def exact_share_ci(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper-Pearson 95% interval of k/n (NaN where n = 0)."""
-    from scipy.stats import binomtest
-
-    lo = np.full(len(k), np.nan)
-    hi = np.full(len(k), np.nan)
-    for i, (ki, ni) in enumerate(zip(k, n, strict=True)):  # one per count bucket
-        if ni > 0:
-            ci = binomtest(int(ki), int(ni)).proportion_ci(confidence_level=0.95, method="exact")
-            lo[i], hi[i] = ci.low, ci.high
-    return lo, hi
-
-
 def count_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> pd.DataFrame:
     """Rallies grouped by the number of drivers on at the start: n, sustained, share, exact CI.
 
@@ -110,7 +97,7 @@ def count_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> p
     k = np.array([(keep & (n_on == b) & (out == "sustained")).sum() for b in buckets])
     with_data = np.array([n_data[keep & (n_on == b)].mean() if n[i] else np.nan
                           for i, b in enumerate(buckets)])
-    lo, hi = exact_share_ci(k, n)
+    lo, hi = exact_binomial_ci(k, n)  # NaN where n = 0; those rows are dropped below
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, k / np.maximum(n, 1), np.nan)
     frame = pd.DataFrame({"drivers_on": buckets, "n": n, "sustained": k, "share": share,

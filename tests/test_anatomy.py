@@ -341,3 +341,12 @@ def test_count_view_intervals_match_scipy_exact():
     ref = binomtest(2, 3).proportion_ci(method="exact")
     assert (c.loc[1, "ci_low"], c.loc[1, "ci_high"]) == pytest.approx((ref.low, ref.high))
     assert c.loc[0, "ci_low"] == 0.0 and c.loc[0, "ci_high"] == pytest.approx(1 - 0.025 ** 0.5)
+
+
+def test_verdict_says_no_evidence_or_names_the_drivers():
+    base = {"n_on": 5, "n_off": 5, "share_on": 0.8, "share_off": 0.2}
+    none = pd.DataFrame([{**base, "driver": "a", "p_value": 0.2, "q_value": 0.4}])
+    assert drivers.verdict(none).startswith("No evidence") and "a (p = 0.2" in drivers.verdict(none)
+    some = pd.DataFrame([{**base, "driver": "b", "p_value": 0.01, "q_value": 0.03}])
+    assert drivers.verdict(some) == ("Drivers with q <= 0.1: b (sustained 80% when on vs 20% "
+                                     "when off, q = 0.03).")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from engine.anatomy import charts as AC
+from engine.anatomy import drivers
 from engine.report import charts
 from engine.report import tables as T
 from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
@@ -112,6 +113,7 @@ def rallies_document(res) -> Document:
         "counted apart, never as off. Odds ratio = conditional maximum-likelihood estimate "
         "with its exact 95% interval; p = Fisher's exact test; q = Benjamini-Hochberg across "
         "drivers; on the independent decided rallies (forward windows that do not overlap).",
+        drivers.verdict(res.drivers),
         Table(driver_rows(res.drivers)),
         _chart("driver-odds", "Odds ratio of a sustained rally, driver on vs off",
                _ax_figure(lambda ax: AC.driver_odds(res.drivers, ax=ax),

@@ -103,3 +103,21 @@ def count_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> p
     frame = pd.DataFrame({"drivers_on": buckets, "n": n, "sustained": k, "share": share,
                           "ci_low": lo, "ci_high": hi, "with_data": with_data})
     return frame[frame["n"] > 0].reset_index(drop=True)
+
+
+def verdict(table: pd.DataFrame, q_max: float = 0.10) -> str:
+    """One sentence: which drivers told sustained from failed rallies apart (q <= q_max), or
+    that none did on this sample."""
+    if table.empty:
+        return "no drivers"
+    n = int((table["n_on"] + table["n_off"]).max())
+    hits = table[table["q_value"] <= q_max].sort_values("q_value")
+    if hits.empty:
+        best = table.dropna(subset=["p_value"]).sort_values("p_value").head(1)
+        lead = (f"; the smallest p is {best['driver'].iloc[0]} (p = {best['p_value'].iloc[0]:.2g}, "
+                f"q = {best['q_value'].iloc[0]:.2g})") if len(best) else ""
+        return (f"No evidence that any driver told sustained from failed rallies apart: no "
+                f"q <= {q_max:g} over at most {n} independent decided rallies{lead}.")
+    parts = [f"{r.driver} (sustained {r.share_on:.0%} when on vs {r.share_off:.0%} when off, "
+             f"q = {r.q_value:.2g})" for r in hits.itertuples()]
+    return f"Drivers with q <= {q_max:g}: " + "; ".join(parts) + "."

@@ -64,6 +64,9 @@ def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
                     f"{len(r)} rallies", [OUTCOME_STYLE[str(o)] for o in r["outcome"]])
         print_frame(console, content.driver_rows(res.drivers),
                     "drivers at the start vs outcome (independent decided rallies)")
+        from engine.anatomy.drivers import verdict
+
+        console.print(escape(verdict(res.drivers)), highlight=False)
         print_frame(console, content.count_rows(res.counts), "drivers on at the start")
     folder = _out(out, st.name)
     md, page = content.write(content.rallies_document(res), folder, "rallies")

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import DataError
 from engine.data.sources import constituents as c
+from engine.errors import DataError
 
 DAYS = pd.bdate_range("2020-01-01", periods=300)
 

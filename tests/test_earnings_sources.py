@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engine.errors import DataError
 from engine.data.sources import breadth_files, earnings
+from engine.errors import DataError
 
 
 def factset_files(tmp_path: Path, pe_rows: list[str]) -> list[Path]:
@@ -139,3 +139,37 @@ def test_shoppa_partial_last_row_dropped(tmp_path):
     assert len(frame) == 3                                     # 370 issues < half of ~1,600
     assert np.isnan(frame["sp600_pct_above_200d"].iloc[0])     # warm-up zero
     assert frame["sp600_pct_above_200d"].iloc[1] == pytest.approx(0.10)
+
+
+def test_no_look_ahead_ie_bamhi_shoppa_spf(tmp_path):
+    """Dropping later rows never changes earlier values (every reader's rules look back)."""
+    body = ['2024.09,5621.26,73.4,200.27,315.3,2024.71,3.72,35.66',
+            '2024.1,"5,792.32",73.88,203.57,315.66,2024.79,4.1,36.59',
+            '2024.11,5929.92,74.35,206.87,315.49,2024.87,4.36,37.0']
+    for n, name in [(3, "a"), (2, "b")]:
+        (tmp_path / f"ie_{name}.csv").write_text(IE_TITLE + IE_HEADER + "\n".join(body[:n]) + "\n")
+    full, short = (earnings.read_ie_data(tmp_path / f"ie_{k}.csv") for k in "ab")
+    pd.testing.assert_frame_equal(short, full.iloc[:2])
+
+    rows = ["2007-01-05,1.0,0.0,0.0", "2007-10-17,1.0,64.0,77.0", "2007-10-18,1.0,60.0,70.0"]
+    for n, name in [(3, "a"), (2, "b")]:
+        (tmp_path / f"b_{name}.csv").write_text(
+            "date,value,breadth_200,breadth_50\n" + "\n".join(rows[:n]) + "\n")
+    full, short = (breadth_files.read_bamhi(tmp_path / f"b_{k}.csv") for k in "ab")
+    pd.testing.assert_frame_equal(short, full.iloc[:2])
+
+    cols = [f"{g}_{f}" for g in breadth_files.SHOPPA_GROUPS for f in breadth_files.SHOPPA_FIELDS]
+    lines = [f"2024-01-{i + 2:02d}," + ",".join(
+        str(800 + 10 * i if c in ("nyse_advancers", "nyse_decliners") else 5.0) for c in cols)
+        for i in range(6)]
+    for n, name in [(6, "a"), (4, "b")]:
+        (tmp_path / f"s_{name}.csv").write_text("date," + ",".join(cols) + "\n"
+                                                + "\n".join(lines[:n]) + "\n")
+    full, short = (breadth_files.read_shoppa(tmp_path / f"s_{k}.csv") for k in "ab")
+    pd.testing.assert_frame_equal(short, full.iloc[:4])
+
+    sheet = pd.DataFrame({"YEAR": [2022, 2022, 2023], "QUARTER": [3, 4, 1],
+                          "CPROF2": [1.0, 2.0, 3.0], "CPROF6": [2.0, 2.0, 2.0]})
+    full = earnings.cprof_from_sheet(sheet, Path("x"))
+    short = earnings.cprof_from_sheet(sheet.iloc[:2], Path("x"))
+    pd.testing.assert_frame_equal(short, full.iloc[:2])

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import DataError
 from engine.data.sources import gdpnow, realtime
+from engine.errors import DataError
 
 
 def write_gdpnow(path: Path, rows: list[str]) -> Path:

@@ -421,7 +421,8 @@ def test_get_family_suggests_close_names():
     assert str(err.value).startswith("family: unknown signal family 'trend.ma_cros'")
     assert err.value.where == "family"
     assert err.value.fix.startswith("did you mean trend.ma_cross")
-    assert "families: breadth.sectors_above_ma" in err.value.fix
+    assert "families: breadth.ad_line_rising" in err.value.fix  # the sorted list
+    assert "breadth.sectors_above_ma" in err.value.fix
     with pytest.raises(SpecError) as err:
         get_family("zzz")
     assert err.value.fix.startswith("families: ")
@@ -485,7 +486,12 @@ SYN = {  # id -> (frequency, lag, columns)
     "cboe.vix": ("daily", 0, ("close",)),
     "ici.flows_weekly": ("weekly", 7, ("domestic_equity", "total_equity")),
     **{ref: ("daily", 0, ("close",)) for ref in SECTORS},
+    "breadth.sp500": ("daily", 0, ("above_ma200", "zweig_ema", "ad_line")),
+    "gdpnow.us": ("irregular", 0, ("nowcast", "change_since_first")),
+    "gdp.first": ("irregular", 0, ("growth_saar",)),
+    "earnings.fwd_eps": ("irregular", 0, ("fwd_eps",)),
 }
+SHARES = {"above_ma200", "zweig_ema"}  # columns drawn as shares in [0, 1]
 PARAMS = {  # family -> parameters with small sweeps (every registered family must appear)
     "breadth.sectors_above_ma": dict(window=[20, 50], above=[0.5, 0.7]),
     "breadth.sectors_thrust": dict(window=10, low=[0.3, 0.4], high=0.7, days=[5, 10]),
@@ -518,6 +524,15 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
     "volatility.vix_level": dict(below=[18.0, 22.0]),
     "volatility.vix_spike_fade": dict(spike=[22.0, 26.0], days=[10, 21], fall=0.1),
     "valuation.cape_percentile": dict(below=[0.5, 0.8], min_history=12),
+    "breadth.members_above": dict(series=["breadth.sp500:above_ma200",
+                                          "breadth.sp500:zweig_ema"], above=[0.3, 0.6]),
+    "breadth.members_thrust": dict(low=[0.3, 0.4], high=0.615, days=[5, 10]),
+    "breadth.ad_line_rising": dict(days=[5, 21]),
+    "macro.release_above": dict(above=[20.0, 25.0]),
+    "macro.gdpnow": dict(series=["gdpnow.us:nowcast", "gdpnow.us:change_since_first"],
+                         above=[20.0, 25.0]),
+    "macro.gdpnow_vs_trend": dict(quarters=[2, 4], above=[0.0, 1.0]),
+    "revisions.forward_eps": dict(weeks=[4, 13], above=0.0),
     "seasonality.santa_claus": dict(),
     "seasonality.january": dict(),
     "seasonality.turn_of_month": dict(before=[1, 2], after=3),
@@ -528,7 +543,8 @@ def _dates(freq: str) -> pd.DatetimeIndex:
     return {"daily": pd.bdate_range(SYN_START, SYN_END),
             "weekly": pd.date_range(SYN_START, SYN_END, freq="W-SAT"),
             "monthly": pd.date_range("1998-01-01", SYN_END, freq="MS"),
-            "quarterly": pd.date_range("1996-01-01", SYN_END, freq="QS")}[freq]
+            "quarterly": pd.date_range("1996-01-01", SYN_END, freq="QS"),
+            "irregular": pd.date_range(SYN_START, SYN_END, freq="W-WED")}[freq]
 
 
 def _synthetic_data(seed: int = 3) -> dict:
@@ -545,6 +561,8 @@ def _synthetic_data(seed: int = 3) -> dict:
         for c in cols:
             walk = np.cumsum(rng.normal(0, 0.02 if freq == "daily" else 0.05, len(dates)))
             frame[c] = walk * 10.0 if id_ == "fred.T10Y2Y" else 20.0 * np.exp(walk)
+            if c in SHARES:
+                frame[c] = rng.uniform(0.0, 1.0, len(dates))
         data[id_] = (frame, freq, lag)
     return data
 

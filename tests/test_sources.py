@@ -19,7 +19,17 @@ from conftest import (
     xlk_value,
 )
 
-from engine.data.sources import READERS, cboe, csvfile, fred, french, ici, shiller, yahoo
+from engine.data.sources import (
+    MULTI_READERS,
+    READERS,
+    cboe,
+    csvfile,
+    fred,
+    french,
+    ici,
+    shiller,
+    yahoo,
+)
 from engine.errors import DataError
 
 # (reader, file in the mirror, expected columns)
@@ -59,7 +69,11 @@ def raises_data_error(func, path: Path, *parts: str, fix: str) -> DataError:
 
 
 def test_registry_names_every_public_source():
-    assert set(READERS) == {"fred", "yahoo", "shiller", "cboe", "french", "ici", "fomc"}
+    assert set(READERS) == {"fred", "yahoo", "shiller", "cboe", "french", "ici", "fomc",
+                            # issue 13: publication-dated and pre-computed sources
+                            "bamhi", "shoppa", "gdpnow", "gdp_first", "gdp_second", "gdp_third",
+                            "philly_first", "spdji_estimates", "shiller_ie", "spf_cprof"}
+    assert set(MULTI_READERS) == {"constituents", "factset_fwd_eps"}
 
 
 @pytest.mark.parametrize(("reader", "rel", "columns"), FORMATS, ids=[f[1] for f in FORMATS])

@@ -32,6 +32,10 @@ def data_build(
         nonlocal built, up
         if outcome.status == "built":
             built += 1
+            summary = outcome.meta.provenance.get("summary")
+            if summary:  # e.g. constituent breadth: gaps, missing tickers
+                counts = ", ".join(f"{k} {v}" for k, v in summary.items())
+                console.print(f"{outcome.id}: {counts}", highlight=False)
         else:
             up += 1
 
@@ -48,13 +52,13 @@ def data_list() -> None:
 
     cov = dataops.coverage(Catalog.load())
     table = Table(title="datasets")
-    for col in ["id", "frequency", "first", "last", "rows", "source", "lag_days"]:
+    for col in ["id", "frequency", "first", "last", "rows", "source", "lag_days", "timing"]:
         table.add_column(col, justify="right" if col in ("rows", "lag_days") else "left")
     for row in cov.itertuples():
         built = row.built
         table.add_row(row.id, row.frequency, row.first if built else "[dim]not built",
                       row.last if built else "", str(row.rows) if built else "",
-                      row.source, str(row.lag_days))
+                      row.source, str(row.lag_days), row.timing)
     console.print(table)
 
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import paths
-from engine.data.sources import READERS
+from engine.data.sources import MULTI_READERS, READERS
 from engine.errors import DataError
 
-FREQUENCIES = ("daily", "weekly", "monthly", "quarterly")
+# "irregular": rows dated by the day each value was published (GDPNow nowcasts, first
+# releases, reports); visible from that date + lag_days, never from a period end.
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "irregular")
+TIMINGS = ("", "publication", "vintage")
 REQUIRED = ("source", "file", "frequency", "units", "description", "lag_days", "columns")
 
 
@@ -37,15 +40,27 @@ class Entry:
     date_format: str | None = None
     splice: tuple[str, ...] = ()
     tolerance: float = 1e-4
+    inputs: tuple[str, ...] = ()
+    timing: str = ""
 
     @property
     def files(self) -> tuple[str, ...]:
-        """Every raw file behind the dataset: ``file`` first, then the ``splice`` parts."""
-        return (self.file, *self.splice)
+        """Every raw input behind the dataset: ``file`` first, then the ``splice`` parts (joined
+        in time), then the ``inputs`` a multi-input reader reads together (folders allowed)."""
+        return (self.file, *self.splice, *self.inputs)
 
     @property
     def default_column(self) -> str:
         return self.columns[0]
+
+    @property
+    def timing_note(self) -> str:
+        """How visibility is dated, for ``study data list``."""
+        if self.timing == "publication":
+            return "release dates"
+        if self.timing == "vintage":
+            return "vintage dates (month-end bound)"
+        return f"fixed lag {self.lag_days} d"
 
 
 def _entry(id_: str, raw: dict, where: str) -> Entry:
@@ -53,9 +68,13 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
     if missing:
         raise DataError(f"dataset '{id_}' lacks {missing}", where=where,
                         fix=f"every entry needs {list(REQUIRED)}")
-    if raw["source"] not in READERS and raw["source"] != "csv":
+    if raw["source"] not in READERS and raw["source"] not in MULTI_READERS \
+            and raw["source"] != "csv":
         raise DataError(f"dataset '{id_}': unknown source '{raw['source']}'", where=where,
-                        fix=f"use one of {sorted([*READERS, 'csv'])}")
+                        fix=f"use one of {sorted([*READERS, *MULTI_READERS, 'csv'])}")
+    if raw.get("timing", "") not in TIMINGS:
+        raise DataError(f"dataset '{id_}': timing '{raw['timing']}' not allowed", where=where,
+                        fix=f"use one of {[t for t in TIMINGS if t]} or leave it out")
     if raw["frequency"] not in FREQUENCIES:
         raise DataError(f"dataset '{id_}': frequency '{raw['frequency']}' not allowed",
                         where=where, fix=f"use one of {list(FREQUENCIES)}")
@@ -68,6 +87,14 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
     if not (isinstance(splice, list) and all(isinstance(f, str) for f in splice)):
         raise DataError(f"dataset '{id_}': splice must be a list of mirror file paths",
                         where=where, fix='write splice = ["dir/later_file.csv", ...]')
+    inputs = raw.get("inputs", [])
+    if not (isinstance(inputs, list) and all(isinstance(f, str) for f in inputs)):
+        raise DataError(f"dataset '{id_}': inputs must be a list of mirror paths",
+                        where=where, fix='write inputs = ["folder", "dir/file.csv", ...]')
+    if inputs and raw["source"] not in MULTI_READERS:
+        raise DataError(f"dataset '{id_}': source '{raw['source']}' reads one file per part",
+                        where=where,
+                        fix=f"inputs need a multi-input source: {sorted(MULTI_READERS)}")
     tol = raw.get("tolerance", 1e-4)
     if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
         raise DataError(f"dataset '{id_}': tolerance must be a number in [0, 1), got {tol!r}",
@@ -78,7 +105,8 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         units=str(raw["units"]), description=str(raw["description"]), lag_days=lag,
         columns=cols, url=str(raw.get("url", "")), date_col=raw.get("date_col"),
         value_col=raw.get("value_col"), date_format=raw.get("date_format"),
-        splice=tuple(splice), tolerance=float(tol),
+        splice=tuple(splice), tolerance=float(tol), inputs=tuple(inputs),
+        timing=str(raw.get("timing", "")),
     )
 
 

@@ -40,6 +40,7 @@ def coverage(catalog: Catalog) -> pd.DataFrame:
             "id": e.id, "frequency": e.frequency,
             "first": meta.first if meta else None, "last": meta.last if meta else None,
             "rows": meta.rows if meta else None, "source": e.source, "lag_days": e.lag_days,
+            "timing": e.timing_note,
             "built": meta is not None, "description": e.description,
         })
     # nullable ints: one unbuilt entry must not turn every row count into a float ("502.0")

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from engine.data import splice
 from engine.data.catalog import Catalog, Entry, split_file
-from engine.data.sources import COMBINERS, READERS, widecsv
+from engine.data.sources import COMBINERS, MULTI_READERS, READERS, widecsv
 from engine.data.sources.csvfile import read_table, tidy
 from engine.errors import DataError
 
@@ -69,9 +69,16 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 
 
 def sources_sha256(paths: list[Path]) -> str:
-    """Hash of the raw files behind a dataset (a single file: that file's own hash)."""
-    hashes = [file_sha256(p) for p in paths]
-    if len(hashes) == 1:
+    """Hash of the raw inputs behind a dataset (a single file: that file's own hash). A folder
+    counts as every file in it, in name order, with its relative name (a rename counts)."""
+    hashes = []
+    for p in paths:
+        if p.is_dir():
+            hashes += [f"{f.relative_to(p.parent)}:{file_sha256(f)}"
+                       for f in sorted(q for q in p.rglob("*") if q.is_file())]
+        else:
+            hashes.append(file_sha256(p))
+    if len(hashes) == 1 and not paths[0].is_dir():
         return hashes[0]
     return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
 
@@ -105,6 +112,8 @@ def raw_parts(entry: Entry, mirror: Path | None,
     Online (no mirror) an entry with a ``url`` is one download of the whole series; the
     spliced mirror files exist because no single offline file covers the span.
     """
+    if entry.source in MULTI_READERS:
+        return [(p, None) for p in input_paths(entry, mirror)]
     if mirror is None and (entry.splice or "#" in entry.file) and entry.source != "csv":
         if entry.url.startswith(("http", "yahoo:")):
             return [(download(entry, download_dir / f"{entry.id}.csv"), None)]
@@ -118,8 +127,41 @@ def raw_parts(entry: Entry, mirror: Path | None,
     return out
 
 
+def input_paths(entry: Entry, mirror: Path | None) -> list[Path]:
+    """The inputs of a multi-input entry (files or folders), all in the mirror."""
+    if mirror is None:
+        raise DataError(f"dataset '{entry.id}' is built from several mirror inputs",
+                        where="datasets/catalog.toml",
+                        fix="build it from a mirror: study data build --mirror DIR")
+    if not mirror.is_dir():
+        raise DataError("mirror directory does not exist", where=str(mirror),
+                        fix="pass --mirror DIR (or set STUDY_DATA_MIRROR) to the data mirror")
+    paths = [mirror / f for f in entry.files]
+    for p in paths:
+        if not p.exists():
+            raise DataError(f"dataset '{entry.id}': mirror input missing", where=str(p),
+                            fix="restore it in the mirror or fix `file`/`inputs` in the catalog")
+    return paths
+
+
+def read_multi(entry: Entry, paths: list[Path]) -> tuple[pd.DataFrame, dict]:
+    """Read a multi-input entry; the reader's build counts become the provenance summary."""
+    frame = MULTI_READERS[entry.source](paths)
+    missing = [c for c in entry.columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"dataset '{entry.id}': columns {missing} not produced by the "
+                        f"'{entry.source}' reader (has {list(frame.columns)})",
+                        where=str(paths[0]), fix="fix `columns` in the catalog entry")
+    summary = dict(frame.attrs.get("summary") or {})
+    out = frame[list(entry.columns)].astype(np.float64)
+    out.attrs = {}
+    return out, ({"summary": summary} if summary else {})
+
+
 def read_entry(entry: Entry, parts: list[tuple[Path, str | None]]) -> tuple[pd.DataFrame, dict]:
     """Read and splice an entry's files (``engine.data.splice``; event sources bring their own)."""
+    if entry.source in MULTI_READERS:
+        return read_multi(entry, [p for p, _ in parts])
     frames = [(_label(path, column), read_raw(entry, path, column)) for path, column in parts]
     combine = COMBINERS.get(entry.source, splice.splice)
     return combine(frames, entry.tolerance, entry.frequency)
@@ -264,7 +306,7 @@ def load(catalog: Catalog, id_: str,
     if mirror is not None and entry.source != "csv":
         files = [mirror / split_file(f)[0] for f in entry.files]
         src = files[0]
-        if all(f.is_file() for f in files) and sources_sha256(files) != meta.source_sha256:
+        if all(f.exists() for f in files) and sources_sha256(files) != meta.source_sha256:
             raise DataError(
                 f"dataset '{id_}' is stale: its mirror file changed since the last build "
                 f"({meta.built_at})", where=str(src),

@@ -22,11 +22,13 @@ ALIASES = ("@target", "@benchmark")
 # A value this many days past its availability date is no longer "the latest reading": the
 # series has stopped (Shiller earnings end 2023-06) or skipped releases. Treat it as no data
 # rather than carry it forward for years.
-STALE_AFTER_DAYS = {"daily": 10, "weekly": 21, "monthly": 95, "quarterly": 190, "annual": 400}
+STALE_AFTER_DAYS = {"daily": 10, "weekly": 21, "monthly": 95, "quarterly": 190, "annual": 400,
+                    "irregular": 190}
 
 
 def period_end(dates: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
-    """Last day of the period each date stands for (daily and weekly dates are the period end)."""
+    """Last day of the period each date stands for (daily, weekly and irregular dates are
+    the period end: irregular rows are dated by their publication)."""
     if frequency == "monthly":
         return dates + pd.offsets.MonthEnd(0)
     if frequency == "quarterly":

@@ -104,12 +104,8 @@ def sectors_thrust(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     share = per_group(grid, ("window",), share_of)
     prior_min = per_group(grid, ("window", "days"), lambda window, days: pd.Series(
         share_of(window)).shift(1).rolling(days, min_periods=days).min().to_numpy())
-    prev = shift(share, 1)
-    high, low = grid["high"].astype(np.float64), grid["low"].astype(np.float64)
-    valid = ~(np.isnan(share) | np.isnan(prev) | np.isnan(prior_min))
-    with np.errstate(invalid="ignore"):
-        cond = (share > high) & (prev <= high) & (prior_min < low)
-    return on_off(cond, valid)
+    return rising_thrust(share, prior_min, grid["low"].astype(np.float64),
+                         grid["high"].astype(np.float64))
 
 
 @family(
@@ -134,3 +130,85 @@ def sectors_advancing(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
 
     share = per_group(grid, ("days",), share_of)
     return compare(share, ">=", grid["above"])
+
+
+# ----------------------------------------------------------------------------- index members
+# Breadth over index constituents (dataset breadth.sp500: membership-masked S&P 500 members
+# of each date, from their own prices) or over a pre-computed breadth series
+# (breadth.bamhi, breadth.shoppa). Every column is a daily reading with lag 0.
+MEMBERS = "breadth.sp500"
+
+
+def _daily(panel, grid: dict[str, np.ndarray], key: str = "series") -> np.ndarray:
+    return per_group(grid, (key,), lambda **g: panel.daily(g[key]))
+
+
+@family(
+    "breadth.members_above",
+    params=(Param("series", "series", f"{MEMBERS}:above_ma200",
+                  help="a share column: above_ma50, above_ma200, adv_5d, net_new_highs, ..."),
+            Param("above", "float", REQUIRED, min=-1.0, max=1.0,
+                  help="minimum share, 0.6 = 60% of members")),
+)
+def members_above(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Share of index members with a condition >= `above` (members of that date only).
+
+    Data: `series`, default breadth.sp500:above_ma200 = #(members with close > their
+    200-day mean) / #(members with a price and 200 days of history). Other columns:
+    above_ma50, adv_1d/5d/21d/63d (share up over N days), net_new_highs (share at a 252-day
+    high minus share at a low); pre-computed: breadth.bamhi:above_ma200 (today's members),
+    breadth.shoppa:sp600_pct_above_200d (S&P 600 small caps). Lag: 0.
+    """
+    return compare(_daily(panel, grid), ">=", grid["above"])
+
+
+def rising_thrust(share: np.ndarray, prior_min: np.ndarray, low: np.ndarray,
+                  high: np.ndarray) -> np.ndarray:
+    """One-day event: s_t > high, s_{t-1} <= high and the prior window's minimum < low."""
+    prev = shift(share, 1)
+    valid = ~(np.isnan(share) | np.isnan(prev) | np.isnan(prior_min))
+    with np.errstate(invalid="ignore"):
+        cond = (share > high) & (prev <= high) & (prior_min < low)
+    return on_off(cond, valid)
+
+
+@family(
+    "breadth.members_thrust",
+    params=(Param("series", "series", f"{MEMBERS}:zweig_ema",
+                  help="a share, default the 10-day EMA of advancers/(advancers+decliners)"),
+            Param("low", "float", 0.40, min=0.0, max=1.0, help="washed-out level"),
+            Param("high", "float", 0.615, min=0.0, max=1.0, help="thrust level"),
+            Param("days", "int", 10, min=1, max=252, help="days the rise may take")),
+    check=less_than("low", "high"),
+)
+def members_thrust(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Zweig-style breadth thrust: the share crosses above `high` within `days` of < `low`.
+
+    Default: the 10-day EMA of advancers / (advancers + decliners) among S&P 500 members
+    rising from below 0.40 to above 0.615 within 10 days. A one-day event.
+    Data: `series` (default breadth.sp500:zweig_ema). Lag: 0.
+    """
+    share = _daily(panel, grid)
+    prior_min = per_group(grid, ("series", "days"), lambda series, days: pd.Series(
+        panel.daily(series)).shift(1).rolling(days, min_periods=days).min().to_numpy())
+    return rising_thrust(share, prior_min, grid["low"].astype(np.float64),
+                         grid["high"].astype(np.float64))
+
+
+@family(
+    "breadth.ad_line_rising",
+    params=(Param("series", "series", f"{MEMBERS}:ad_line", help="a cumulative A/D line"),
+            Param("days", "int", REQUIRED, min=1, max=1000, help="trading days back")),
+)
+def ad_line_rising(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Advance/decline line higher than `days` trading days ago: AD_t > AD_{t-days}.
+
+    AD = running sum of (advancers - decliners) among index members. Data: `series`
+    (default breadth.sp500:ad_line; breadth.shoppa:sp600_ad_cum for S&P 600 small caps).
+    Lag: 0.
+    """
+    ad = _daily(panel, grid)
+    past = per_group(grid, ("series", "days"),
+                     lambda series, days: shift(panel.daily(series), days))
+    with np.errstate(invalid="ignore"):
+        return on_off(ad > past, ~(np.isnan(ad) | np.isnan(past)))

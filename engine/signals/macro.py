@@ -126,3 +126,63 @@ def claims_falling(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     long = per_group(grid, ("series", "trend"), lambda series, trend: mean(series, trend))
     with np.errstate(invalid="ignore"):
         return on_off(short < long, ~(np.isnan(short) | np.isnan(long)))
+
+
+# ----------------------------------------------------------------------------- real time
+# First-release data (gdp.first, payrolls.first, ...) and GDPNow are dated by the day each
+# value was published; a reading counts from that day (lag 0), never from its period.
+@family(
+    "macro.release_above",
+    params=(Param("series", "series", "gdp.first:growth_saar",
+                  help="a first-release column, e.g. payrolls.first:change"),
+            Param("above", "float", REQUIRED, help="threshold in the column's units")),
+)
+def release_above(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Latest release >= `above`, as first published (no later revisions).
+
+    Data: `series`, default gdp.first:growth_saar (real GDP q/q SAAR % in the advance
+    release's own vintage); payrolls.first:change (monthly job gain, thousands),
+    unrate.first:value, cpi.first:pct_yoy, ip.first:pct_yoy. Lag: the real release date
+    (Philadelphia vintages: end of the vintage month, a bound that is never early).
+    """
+    level = per_group(grid, ("series",), lambda series: panel.daily(series))
+    return compare(level, ">=", grid["above"])
+
+
+@family(
+    "macro.gdpnow",
+    params=(Param("series", "series", "gdpnow.us:nowcast",
+                  help="nowcast (q/q SAAR %) or change_since_first (pp)"),
+            Param("above", "float", REQUIRED, help="percent, 2.0 = 2% SAAR")),
+)
+def gdpnow(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Atlanta Fed GDPNow latest nowcast >= `above` (from the day it was published).
+
+    Data: gdpnow.us:nowcast; with `series = "gdpnow.us:change_since_first"` the signal is
+    the nowcast's revision since the quarter's first nowcast (momentum within the quarter).
+    Lag: 0 after the publication date.
+    """
+    level = per_group(grid, ("series",), lambda series: panel.daily(series))
+    return compare(level, ">=", grid["above"])
+
+
+@family(
+    "macro.gdpnow_vs_trend",
+    params=(Param("series", "series", "gdpnow.us:nowcast", help="the nowcast"),
+            Param("trend", "series", "gdp.first:growth_saar",
+                  help="first-release growth whose trailing mean is the trend"),
+            Param("quarters", "int", 8, min=1, max=80, help="releases in the trend"),
+            Param("above", "float", 0.0, help="gap in percentage points")),
+)
+def gdpnow_vs_trend(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Nowcast above trend: nowcast_t - mean(last `quarters` first-release growth) > `above`.
+
+    The trend averages the advance-release q/q SAAR growth of the last `quarters` quarters
+    published by day t, so it is what a forecaster knew then. Data: `series` (default
+    gdpnow.us:nowcast) and `trend` (default gdp.first:growth_saar). Lag: 0 after each
+    publication date.
+    """
+    now = per_group(grid, ("series",), lambda series: panel.daily(series))
+    trend = per_group(grid, ("trend", "quarters"), lambda trend, quarters: native_stat(
+        panel, trend, lambda s: s.rolling(quarters, min_periods=quarters).mean()))
+    return compare(now - trend, ">", grid["above"])

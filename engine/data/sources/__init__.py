@@ -13,18 +13,24 @@ from pathlib import Path
 import pandas as pd
 
 from engine.data.sources import (
+    breadth_files,
     cboe,
+    constituents,
     csvfile,
+    earnings,
     fomc,
     fred,
     french,
+    gdpnow,
     ici,
+    realtime,
     shiller,
     widecsv,
     yahoo,
 )
 
 Reader = Callable[[Path], pd.DataFrame]
+MultiReader = Callable[[list[Path]], pd.DataFrame]
 # How the files of a multi-file entry are joined, by source; default engine.data.splice.splice
 # (extend past the end, equal on the overlap). Event lists are joined as date sets.
 Combiner = Callable[..., tuple[pd.DataFrame, dict]]
@@ -38,6 +44,24 @@ READERS: dict[str, Reader] = {
     "french": french.read,
     "ici": ici.read,
     "fomc": fomc.read,
+    "bamhi": breadth_files.read_bamhi,
+    "shoppa": breadth_files.read_shoppa,
+    "gdpnow": gdpnow.read,
+    "gdp_first": realtime.gdp_reader("first"),
+    "gdp_second": realtime.gdp_reader("second"),
+    "gdp_third": realtime.gdp_reader("third"),
+    "philly_first": realtime.read_first,
+    "spdji_estimates": earnings.read_spdji_estimates,
+    "shiller_ie": earnings.read_ie_data,
+    "spf_cprof": earnings.read_spf_cprof,
 }
 
-__all__ = ["COMBINERS", "READERS", "Reader", "csvfile", "widecsv"]
+# Readers of several inputs read together (the catalog's ``file`` then ``inputs``, in order;
+# folders allowed). Their ``attrs["summary"]`` is stored as the build's provenance summary.
+MULTI_READERS: dict[str, MultiReader] = {
+    "constituents": constituents.build,
+    "factset_fwd_eps": earnings.read_factset,
+}
+
+__all__ = ["COMBINERS", "MULTI_READERS", "READERS", "MultiReader", "Reader", "csvfile",
+           "widecsv"]

@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from engine.errors import DataError
 from engine.data.sources.csvfile import read_table
+from engine.errors import DataError
 
 REUSE_GRACE_DAYS = 7
 SPLIT_RETURN = -0.45

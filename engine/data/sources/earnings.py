@@ -28,8 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.errors import DataError
 from engine.data.sources.csvfile import parse_dates, parse_numbers, read_table
+from engine.errors import DataError
 
 
 # ----------------------------------------------------------------------------- FactSet

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
 from engine.data.sources.csvfile import parse_dates, parse_numbers
+from engine.errors import DataError
 
 HEADER = ["Forecast Date", "Quarter being forecasted", "GDP Nowcast"]
 DATE_FORMAT = "%m/%d/%y"

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
 from engine.data.sources.csvfile import MISSING_TOKENS, parse_dates, parse_numbers, read_table
+from engine.errors import DataError
 
 MAX_RELEASE_LAG_DAYS = 300
 STAGES = ("first", "second", "third")

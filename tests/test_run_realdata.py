@@ -45,9 +45,15 @@ def test_metrics_follow_the_contract(run_dir):
     assert (m["q_value"].dropna() >= m.loc[m["q_value"].notna(), "p_value"] - 1e-12).all()
     # every hit rate has its sample size next to it
     assert (m.loc[m["hit_rate"].notna(), "n_events"] > 0).all()
-    # Shiller earnings end in 2023: the 2025 rows say "no data", never a made-up value
-    earn = m[(m["signal"] == "earnings-revision-upturn") & (m["episode"] == "2025")]
-    assert len(earn) and (earn["n_days"] == 0).all() and earn["hit_rate"].isna().all()
+    # S&P 600 breadth starts in 2024: the 2019 rows say "no data", never a made-up value
+    small = m[(m["signal"] == "small-cap-breadth") & (m["episode"] == "2019")]
+    assert len(small) and (small["n_days"] == 0).all() and small["hit_rate"].isna().all()
+    # the revisions and breadth drivers are point-in-time data covering the 2025 episode
+    for name in ("fwd-eps-revisions", "consensus-eps-revisions", "members-above-200d",
+                 "breadth-thrust", "small-cap-breadth"):
+        rows = m[(m["signal"] == name) & (m["episode"] == "2025")
+                 & m["horizon"].isin(["1m", "3m"])]
+        assert len(rows) and (rows["n_days"] > 0).all(), name
     # boolean signals have no IC
     assert m["ic"].isna().all()
 

@@ -158,3 +158,17 @@ def test_release_above_reads_first_release_from_release_day():
     panel = make_panel({"index.GSPC": (daily(range(5), "2019-02-25", "B"), "daily", 0),
                         "gdp.first": (first, "irregular", 0)}, index=idx)
     assert_same(compute("macro.release_above", panel, above=2.0)[:, 0], [NAN, NAN, NAN, 1, 1])
+
+
+def test_report_caveats_name_release_dated_series_and_survivorship():
+    from engine.report.content import _point_in_time_caveats
+
+    out = _point_in_time_caveats([
+        {"id": "index.RUT", "frequency": "daily"}, {"id": "gdpnow.us", "frequency": "irregular"},
+        {"id": "breadth.sp500", "frequency": "daily"},
+        {"id": "breadth.shoppa", "frequency": "daily"}])
+    assert out[0].startswith("Dated by their real release or publication dates") \
+        and "gdpnow.us" in out[0] and "index.RUT" not in out[0]
+    assert out[1].startswith("Survivorship: breadth.sp500") and "39%" in out[1]
+    assert "today's index members" in out[2]
+    assert _point_in_time_caveats([{"id": "index.RUT", "frequency": "daily"}]) == []

@@ -379,7 +379,30 @@ def caveats_section(run: RunFiles) -> Section:
                      + ", ".join(revised) + ". First releases of GDP, payrolls or earnings "
                      "can differ, so a signal on them is somewhat better informed than a "
                      "trader was at the time.")
+    items += _point_in_time_caveats(datasets)
     return Section("caveats", "Caveats", [Bullets(items)])
+
+
+def _point_in_time_caveats(datasets: list) -> list[str]:
+    """Release-dated series, and the survivorship of breadth from index members."""
+    ids = [str(d.get("id")) for d in datasets]
+    out = []
+    dated = [i for i, d in zip(ids, datasets, strict=True)
+             if str(d.get("frequency")) == "irregular"]
+    if dated:
+        out.append("Dated by their real release or publication dates (no fixed lag): "
+                   + ", ".join(dated) + ". Philadelphia Fed vintages (*.first) count from the "
+                   "end of the vintage month, a bound that is never early.")
+    if "breadth.sp500" in ids:
+        out.append("Survivorship: breadth.sp500 counts S&P 500 members of each date, but only "
+                   "those with prices in the mirror; former members are mostly missing "
+                   "(about 39% of members have prices in 2000, 81% in 2019, 97% in 2025), so "
+                   "early breadth is measured over survivors and biased upward; see "
+                   "docs/validation.md.")
+    if any(i in ("breadth.bamhi", "breadth.shoppa") for i in ids):
+        out.append("Pre-computed breadth (breadth.bamhi, breadth.shoppa) uses today's index "
+                   "members back in time: survivorship-biased, most at the start.")
+    return out
 
 
 def _price_caveat(study: Mapping, datasets: list) -> str:

@@ -350,3 +350,23 @@ def test_verdict_says_no_evidence_or_names_the_drivers():
     some = pd.DataFrame([{**base, "driver": "b", "p_value": 0.01, "q_value": 0.03}])
     assert drivers.verdict(some) == ("Drivers with q <= 0.1: b (sustained 80% when on vs 20% "
                                      "when off, q = 0.03).")
+
+
+def test_charts_draw_on_the_axes_they_are_given():
+    from matplotlib.figure import Figure
+
+    from engine.anatomy import charts as AC
+
+    close = np.r_[_path(), _path()]
+    d = _dates(len(close))
+    table = detect.find_rallies(d, close, None, _rule(), H5)
+    ax = Figure().subplots()
+    out = AC.rally_timeline(pd.Series(close, index=d), table, 5, ax=ax)
+    assert out is ax and len(ax.patches) == len(table) == 2
+    colors = {p.get_facecolor()[:3] for p in ax.patches}
+    assert len(colors) == 1  # both sustained: one outcome color
+    paths = pd.DataFrame({"a": np.linspace(0, 0.1, 6), "b": np.linspace(0, -0.1, 6)})
+    band = pd.DataFrame({"p10": -0.05, "p50": 0.0, "p90": 0.05}, index=range(6))
+    fan = Figure().subplots()
+    assert AC.analog_fan(paths, band, ax=fan, actual=pd.Series(np.zeros(6))) is fan
+    assert [t.get_text() for t in fan.get_legend().get_texts()][-1] == "what actually happened"

@@ -145,11 +145,7 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
     facts = facts_as_of(past, st, rule.lookback, rule.high_window, rule.breakout_window)
     drv = drivers_as_of(st, past)
     rally = rally_under_way(st, past) if st.anatomy.rallies else pd.DataFrame()
-    sc = None
-    if with_scorecard and rule.scorecard:
-        from engine.scorecard.score import compute as score
-
-        sc = score(rule.scorecard, str(when.date()), monotonic=False)
+    sc = _scorecard(rule.scorecard, when) if with_scorecard and rule.scorecard else None
     an = C.analogs(loaded, when)
     nxt = path = after = None
     full = loaded.panel
@@ -161,6 +157,23 @@ def replay(date: str | pd.Timestamp, study: str = C.DEFAULT_STUDY,
             after = later[later["start"] == rally["start"].iloc[0]].reset_index(drop=True)
     return CaseReplay(st.name, requested, when, facts, drv, rally, sc, an, nxt, path, after,
                       full.index[-1])
+
+
+def _scorecard(name: str, when: pd.Timestamp):
+    """The scorecard as of ``when``. Its shown interval is the exact one on independent events,
+    so the block bootstrap (``boot_*``, not shown) and the Spearman test are skipped here."""
+    import dataclasses
+
+    from engine.data.catalog import Catalog
+    from engine.scorecard.score import load_scorecard_panel, score_panel
+    from engine.study.spec import load_study
+
+    catalog = Catalog.load()
+    study = dataclasses.replace(load_study(name, set(catalog.entries)), n_boot=0)
+    full = load_scorecard_panel(study, catalog)
+    if when < full.index[0]:
+        return None
+    return score_panel(study, truncate_panel(full, when), monotonic=False)
 
 
 def _what_next(full: Panel, study, t: int, an: C.AnalogResult):

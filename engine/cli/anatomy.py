@@ -97,10 +97,10 @@ def case_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None,
                  "--no-scorecard", help="Skip the scorecard section.")] = False) -> None:
     """Case replay: what was knowable on DATE (rally facts, drivers, scorecard, analogs),
     then, apart, what happened next."""
+    t0 = time.perf_counter()  # imports included: they are part of the answer's cost
     from engine.anatomy import case as K
     from engine.anatomy import content
 
-    t0 = time.perf_counter()
     with console.status("replaying..."):
         c = K.replay(date, study, with_scorecard=not no_scorecard)
     _print_case(console, c)

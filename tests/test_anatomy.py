@@ -370,3 +370,13 @@ def test_charts_draw_on_the_axes_they_are_given():
     fan = Figure().subplots()
     assert AC.analog_fan(paths, band, ax=fan, actual=pd.Series(np.zeros(6))) is fan
     assert [t.get_text() for t in fan.get_legend().get_texts()][-1] == "what actually happened"
+
+
+def test_calendar_drivers_read_the_day_itself(tiny, tmp_path):
+    text = STUDY + '\n[[signals]]\nname = "january"\nfamily = "seasonality.january"\n'
+    study = parse_study(tomllib.loads(text), tmp_path / "jan.toml")
+    cut = truncate_panel(tiny.panel, pd.Timestamp("2018-01-31"))
+    states = K.drivers_as_of(study, cut).set_index("driver")["state"]
+    assert states["january"] == "on"  # not shifted to an entry date, not "no data"
+    feb = truncate_panel(tiny.panel, pd.Timestamp("2018-02-01"))
+    assert K.drivers_as_of(study, feb).set_index("driver")["state"]["january"] == "off"

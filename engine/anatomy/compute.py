@@ -99,7 +99,8 @@ def driver_names(study: Study) -> list[str]:
 def driver_matrix(study: Study, panel: Panel) -> tuple[np.ndarray, list[str]]:
     """(T, N) 1/0/NaN state of every top-level driver signal (numeric ones on when > 0)."""
     names = driver_names(study)
-    sm = compute_signals(study, panel).select(names)
+    # the state on the day itself: calendar drivers are not moved to an entry date here
+    sm = compute_signals(study, panel, entry_timing=False).select(names)
     if len(sm.labels) != len(names):
         raise SpecError("rally drivers must be signals without parameter sweeps",
                         where=f"{study.path} [signals]",

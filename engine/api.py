@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.runfolder import read_manifest
+from engine import runfolder
+from engine.runfolder import Manifest, read_manifest
 
 
 @dataclass
@@ -21,11 +22,10 @@ class Run:
     """A finished run folder; tables load lazily from its Parquet files."""
 
     path: Path
-    manifest: dict = field(repr=False)
+    manifest: Manifest = field(repr=False)
 
     def _table(self, name: str) -> pd.DataFrame:
-        file = self.path / f"{name}.parquet"
-        return pd.read_parquet(file) if file.is_file() else pd.DataFrame()
+        return runfolder.read_table(self.path, name)
 
     @property
     def metrics(self) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.errors import SpecError
 from engine.evaluate.stats import deflated_sharpe_ratio
 
@@ -42,10 +43,7 @@ __all__ = ["BH", "METRIC_COLUMNS", "TRADING_DAYS", "BacktestResult", "backtest"]
 
 TRADING_DAYS = 252
 BH = "buy-and-hold"
-METRIC_COLUMNS = [
-    "signal", "variant", "total_return", "annual_return", "annual_vol", "sharpe", "sortino",
-    "max_drawdown", "exposure", "n_trades", "win_rate", "dsr", "hedge",
-]
+METRIC_COLUMNS = list(M.BACKTEST_COLUMNS)
 _STATS_CHUNK_BYTES = 32 * 2**20  # one (T, C) float temporary in the statistics
 _SPREAD_FLOOR = 1e-12  # smallest daily growth factor of the spread index (a wipe-out)
 
@@ -110,8 +108,8 @@ def backtest(
     value, held, n_trades, win_rate = _simulate(dates, prices, wanted & live, ~wanted & live,
                                                 cost * fees, cost * slippage, freq)
     stats = _stats_by_slices(value, live, held)
-    stats["n_trades"], stats["win_rate"] = n_trades, win_rate
-    stats["dsr"] = _dsr(stats, k, n_trials)
+    stats[M.N_TRADES], stats[M.WIN_RATE] = n_trades, win_rate
+    stats[M.DSR] = _dsr(stats, k, n_trials)
     equity = pd.DataFrame(value, index=dates, columns=cols)
     return BacktestResult(_metrics_frame(labels, bh_names, stats, hedge), equity)
 
@@ -262,13 +260,13 @@ def _column_stats(value: np.ndarray, live: np.ndarray, held: np.ndarray) -> dict
         mdd = np.where(n > 0, np.where(live, value / peak - 1.0, 0.0).min(axis=0), np.nan)
         ann = np.sqrt(TRADING_DAYS)
         return {
-            "total_return": total,
-            "annual_return": (1.0 + total) ** (TRADING_DAYS / n) - 1.0,
-            "annual_vol": std * ann,
-            "sharpe": sr_daily * ann,
-            "sortino": np.where(down > 0, mean / down * ann, np.nan),
-            "max_drawdown": mdd,
-            "exposure": (held & live).sum(axis=0) / n,
+            M.TOTAL_RETURN: total,
+            M.ANNUAL_RETURN: (1.0 + total) ** (TRADING_DAYS / n) - 1.0,
+            M.ANNUAL_VOL: std * ann,
+            M.SHARPE: sr_daily * ann,
+            M.SORTINO: np.where(down > 0, mean / down * ann, np.nan),
+            M.MAX_DRAWDOWN: mdd,
+            M.EXPOSURE: (held & live).sum(axis=0) / n,
             "_sr_daily": sr_daily,
             "_skew": np.where(m2 > 0, m3 / m2**1.5, np.nan),
             "_kurt": np.where(m2 > 0, m4 / m2**2, np.nan),
@@ -309,6 +307,6 @@ def _metrics_frame(labels: pd.DataFrame, bh_names: list[str], stats: dict[str, n
     })
     for col in METRIC_COLUMNS[2:-1]:
         frame[col] = stats.get(col, np.full(n, np.nan))
-    frame["n_trades"] = np.asarray(stats.get("n_trades", np.zeros(n)), dtype=np.int64)
+    frame[M.N_TRADES] = np.asarray(stats.get(M.N_TRADES, np.zeros(n)), dtype=np.int64)
     frame["hedge"] = np.arange(n) < k if hedge else np.zeros(n, dtype=bool)
     return frame[METRIC_COLUMNS]

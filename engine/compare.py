@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine import metrics as M
 from engine import paths
 from engine.errors import StudyError
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, rank_evidence
-from engine.runfolder import latest_run, read_manifest
+from engine.runfolder import latest_run, read_manifest, read_run
 
-SORT_KEYS = {"hit_rate": False, "edge": False, "q_value": True, "mean_fwd": False,
-             "p_value": True}
+SORT_KEYS = {M.HIT_RATE: False, M.EDGE: False, M.Q_VALUE: True, M.MEAN_FWD: False,
+             M.P_VALUE: True}
 
 
 def resolve_run(target: str) -> Path:
@@ -36,7 +37,7 @@ def target_label(study: dict) -> str:
 
 
 def compare(
-    targets: list[str], horizon: str | None = None, episode: str = "all", by: str = "q_value",
+    targets: list[str], horizon: str | None = None, episode: str = "all", by: str = M.Q_VALUE,
     out: Path | None = None, min_independent: int = 0,
 ) -> tuple[pd.DataFrame, Path, Path]:
     """Rows of every target for one episode (and horizon), best first by ``by``; rows with
@@ -48,18 +49,18 @@ def compare(
     frames = []
     for t in targets:
         run = resolve_run(t)
-        manifest = read_manifest(run)
-        m = pd.read_parquet(run / "metrics.parquet")
-        m.insert(0, "study", manifest["study"]["name"])
-        m.insert(1, "run_id", manifest["run_id"])
-        m.insert(2, "target", target_label(manifest.get("study") or {}))
+        folder = read_run(run)
+        m = folder.metrics
+        m.insert(0, "study", folder.manifest.study["name"])
+        m.insert(1, "run_id", folder.manifest.run_id)
+        m.insert(2, "target", target_label(folder.manifest.study))
         frames.append(m)
     metrics = pd.concat(frames, ignore_index=True)
     sel = metrics[metrics["episode"] == episode]
     if horizon:
         sel = sel[sel["horizon"] == horizon]
     if min_independent:
-        sel = sel[sel["n_independent"] >= min_independent]
+        sel = sel[sel[M.N_INDEPENDENT] >= min_independent]
     if sel.empty:
         have_h = sorted(metrics["horizon"].unique())
         have_e = sorted(metrics["episode"].unique())
@@ -68,10 +69,10 @@ def compare(
                          + (f" with >= {min_independent} independent events"
                             if min_independent else ""), where="compare",
                          fix=f"horizons available: {have_h}; episodes: {have_e}")
-    if by == "q_value":  # the one evidence-first ranking (engine.ranking)
+    if by == M.Q_VALUE:  # the one evidence-first ranking (engine.ranking)
         table = rank_evidence(sel, min_independent or DEFAULT_MIN_INDEPENDENT)
     else:
-        table = sel.sort_values([by, "edge"], ascending=[SORT_KEYS[by], False],
+        table = sel.sort_values([by, M.EDGE], ascending=[SORT_KEYS[by], False],
                                 na_position="last", kind="stable").reset_index(drop=True)
     from engine.report import write_compare_reports
 

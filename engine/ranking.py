@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
+
 DEFAULT_MIN_INDEPENDENT = 10
 GROUPS = ("ranked", "too few to judge", "no events")
 # Label columns that break remaining ties, so the order is total and reproducible.
@@ -41,9 +43,9 @@ def _col(m: pd.DataFrame, name: str, fallback: str | None = None) -> pd.Series:
 def tested_edge(m: pd.DataFrame) -> pd.Series:
     """Edge of the tested hit rate (independent events) over the base rate; the all-events
     edge for older run folders that lack it."""
-    edge = _col(m, "edge_independent")
-    derived = _col(m, "hit_rate_independent") - _col(m, "base_rate")
-    return edge.where(edge.notna(), derived).where(lambda s: s.notna(), _col(m, "edge"))
+    edge = _col(m, M.EDGE_INDEPENDENT)
+    derived = _col(m, M.HIT_RATE_INDEPENDENT) - _col(m, M.BASE_RATE)
+    return edge.where(edge.notna(), derived).where(lambda s: s.notna(), _col(m, M.EDGE))
 
 
 def rank_evidence(metrics: pd.DataFrame,
@@ -52,13 +54,13 @@ def rank_evidence(metrics: pd.DataFrame,
 
     Returns a copy with a fresh index; every input row is kept."""
     m = metrics.copy()
-    n_ind = _col(m, "n_independent").fillna(0)
-    n_ev = _col(m, "n_events", "n_independent").fillna(0)
+    n_ind = _col(m, M.N_INDEPENDENT).fillna(0)
+    n_ev = _col(m, M.N_EVENTS, M.N_INDEPENDENT).fillna(0)
     group = np.where(n_ev <= 0, 2, np.where(n_ind < min_independent, 1, 0))
     m["group"] = np.asarray(GROUPS, dtype=object)[group]
     keys = pd.DataFrame({
         "_g": group,
-        "_q": _col(m, "q_value").fillna(np.inf).to_numpy(),
+        "_q": _col(m, M.Q_VALUE).fillna(np.inf).to_numpy(),
         "_n": -n_ind.to_numpy(),
         "_e": -tested_edge(m).abs().fillna(-np.inf).to_numpy(),
     }, index=m.index)

@@ -1,8 +1,10 @@
-"""Run folders: ``results/<study>/<timestamp>-<hash>/`` written whole or not at all.
+"""The run folder ``results/<study>/<timestamp>-<hash>/``: its files, the manifest, one writer
+and one reader. Nothing else knows the file names or the manifest's layout.
 
 Everything is written into a hidden temporary folder beside the final one and renamed at
 the end, so a failed or interrupted run leaves nothing half-written, and two concurrent runs
-of the same study get two separate complete folders.
+of the same study get two separate complete folders. The runner writes with ``RunWriter``;
+the report, compare and the API read with ``read_run`` / ``read_manifest`` / ``read_table``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,89 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.errors import StudyError
+
+# The files of a run folder (metrics and manifest are required; the others are optional).
+MANIFEST = "manifest.json"
+METRICS = "metrics.parquet"      # one row per variant x horizon x episode (engine.metrics)
+EVENTS = "events.parquet"        # every event with its entry date and forward return
+PATHS = "paths.parquet"          # event-study paths: mean, band and n per day after events
+PRICES = "prices.parquet"        # target (and benchmark) closes inside the study window
+BACKTEST = "backtest.parquet"    # one row per strategy (engine.metrics.BACKTEST)
+EQUITY = "equity.parquet"        # equity curves of the backtests
+TABLES = {"metrics": METRICS, "events": EVENTS, "paths": PATHS, "prices": PRICES,
+          "backtest": BACKTEST, "equity": EQUITY}
+# Metrics columns every reader needs; missing optional ones are filled with NaN on reading.
+REQUIRED_COLUMNS = (M.SIGNAL, M.VARIANT, M.HORIZON, M.EPISODE)
+
+SCHEMA_VERSION = 1  # of manifest.json; bump when a field changes meaning or goes away
+
+
+@dataclass
+class Manifest(Mapping):
+    """What a run was made from and how: study, datasets (content hashes), overrides,
+    versions, seed, timings. Written as ``manifest.json``; read back typed. It is also a
+    read-only Mapping of its JSON fields, for code that renders any manifest-like dict."""
+
+    run_id: str
+    engine_version: str = ""
+    created: str = ""
+    study: dict = field(default_factory=dict)       # engine.study.spec.describe(study)
+    inputs_sha256: str = ""
+    overrides: dict = field(default_factory=dict)
+    datasets: list[dict] = field(default_factory=list)
+    versions: dict = field(default_factory=dict)
+    git_commit: str | None = None
+    command: str = ""
+    seed: int | None = None
+    n_boot: int | None = None
+    executor: str = "local"
+    n_variants: int | None = None
+    n_rows: int | None = None
+    window: dict = field(default_factory=dict)      # first/last date of the study window
+    timings: dict = field(default_factory=dict)     # seconds per stage
+    schema_version: int = SCHEMA_VERSION
+    extra: dict = field(default_factory=dict, repr=False)  # fields this version does not know
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return out | self.extra
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str)
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = MANIFEST) -> Manifest:
+        if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
+            raise StudyError("manifest.json has no run_id", where=where, fix="re-run the study")
+        version = data.get("schema_version", 1)  # runs before versioning are version 1
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise StudyError(f"manifest.json has schema version {version!r}; this engine reads "
+                             f"up to {SCHEMA_VERSION}", where=where,
+                             fix="upgrade rally-study, or re-run the study with this version")
+        known = {f.name for f in fields(cls)} - {"extra"}
+        kwargs = {k: v for k, v in data.items() if k in known and v is not None}
+        return cls(**kwargs, extra={k: v for k, v in data.items() if k not in known})
+
+    # Mapping view of the JSON fields (``manifest["study"]``, ``manifest.get("window")``)
+    def __getitem__(self, key: str):
+        d = self.to_dict()
+        return d[key]
+
+    def __iter__(self):
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
 
 PACKAGES = ("rally-study", "numpy", "pandas", "pyarrow", "numba", "scipy", "vectorbt",
             "typer", "rich", "matplotlib", "dask", "distributed")
@@ -98,6 +177,9 @@ class RunWriter:
         text = json.dumps(obj, indent=2, sort_keys=False, default=str)
         self._guard(lambda: self.path(name).write_text(text), name)
 
+    def manifest(self, manifest: Manifest) -> None:
+        self._guard(lambda: self.path(MANIFEST).write_text(manifest.to_json()), MANIFEST)
+
     def _guard(self, action, name: str) -> None:
         try:
             action()
@@ -138,12 +220,12 @@ def command_line() -> str:
 def run_order(run_dir: Path) -> tuple[str, int]:
     """Sort key of run folders: the timestamp in the name (it survives copying), then, for
     runs in the same second, when the manifest was written (the hash part is no order)."""
-    return run_dir.name.split("-")[0], (run_dir / "manifest.json").stat().st_mtime_ns
+    return run_dir.name.split("-")[0], (run_dir / MANIFEST).stat().st_mtime_ns
 
 
 def _completed_runs(study_dir: Path) -> list[Path]:
     return sorted((p for p in study_dir.glob("*") if p.is_dir() and not p.name.startswith(".")
-                   and (p / "manifest.json").is_file()), key=run_order)
+                   and (p / MANIFEST).is_file()), key=run_order)
 
 
 def latest_run(study_dir: Path) -> Path | None:
@@ -151,16 +233,103 @@ def latest_run(study_dir: Path) -> Path | None:
     return runs[-1] if runs else None
 
 
-def read_manifest(run_dir: Path) -> dict:
-    path = run_dir / "manifest.json"
+def read_manifest(run_dir: Path) -> Manifest:
+    path = Path(run_dir) / MANIFEST
     if not path.is_file():
         raise StudyError("not a run folder (no manifest.json)", where=str(run_dir),
                          fix="pass a folder under results/<study>/")
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise StudyError(f"manifest.json is corrupt ({exc})", where=str(path),
                          fix="re-run the study") from None
+    return Manifest.from_dict(data, where=str(path))
+
+
+@dataclass
+class RunFolder:
+    """A run folder's contents; optional files that are missing or empty are ``None``."""
+
+    path: Path
+    manifest: Manifest
+    metrics: pd.DataFrame
+    paths: pd.DataFrame | None
+    backtest: pd.DataFrame | None
+    equity: pd.DataFrame | None
+    prices: pd.DataFrame | None
+
+
+def read_run(run_dir: Path) -> RunFolder:
+    """The one reader: manifest and metrics are required (metrics columns checked), the
+    other tables are ``None`` when missing or empty."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    metrics = _parquet(run_dir / METRICS)
+    if metrics is None:
+        raise StudyError("metrics.parquet is missing or empty",
+                         where=str(run_dir / METRICS), fix="re-run the study")
+    metrics = ensure_columns(metrics, where=str(run_dir / METRICS))
+    return RunFolder(run_dir, manifest, metrics, _parquet(run_dir / PATHS),
+                     _parquet(run_dir / BACKTEST), _dated(_parquet(run_dir / EQUITY)),
+                     _dated(_parquet(run_dir / PRICES)))
+
+
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """One table of a run folder by name (``metrics``, ``events``, ...), as written;
+    empty when the file is missing (a run without backtest has no equity)."""
+    path = Path(run_dir) / TABLES[name]
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise StudyError(f"cannot read {path.name} ({exc})", where=str(path),
+                         fix="re-run the study to rewrite the run folder") from None
+
+
+def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFrame:
+    """Check the required columns and add missing optional numeric ones as NaN (old or
+    partial run folders still render)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in metrics.columns]
+    if missing:
+        raise StudyError(f"metrics table lacks columns {missing}", where=where,
+                         fix="re-run the study with this engine version")
+    out = metrics.copy()
+    for c in M.NUMERIC:
+        if c not in out.columns:
+            out[c] = np.nan
+    if M.PARAMS not in out.columns:
+        out[M.PARAMS] = "{}"
+    for c in M.TEXT:
+        if c not in out.columns:
+            out[c] = ""
+    edge = pd.to_numeric(out[M.EDGE], errors="coerce").astype(float)
+    diff = (pd.to_numeric(out[M.HIT_RATE], errors="coerce").astype(float)
+            - pd.to_numeric(out[M.BASE_RATE], errors="coerce").astype(float))
+    out[M.EDGE] = edge.where(edge.notna(), diff)
+    return out
+
+
+def _dated(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Time series with a DatetimeIndex whether "date" was saved as index or column."""
+    if frame is None:
+        return None
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        if "date" in frame.columns:
+            frame = frame.set_index("date")
+        frame.index = pd.to_datetime(frame.index)
+    return frame.sort_index()
+
+
+def _parquet(path: Path) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise StudyError(f"cannot read {path.name} ({exc})", where=str(path),
+                         fix="re-run the study to rewrite the run folder") from None
+    return None if frame.empty else frame
 
 
 def previous_run_changes(run_dir: Path) -> list[str]:
@@ -171,12 +340,12 @@ def previous_run_changes(run_dir: Path) -> list[str]:
         return []
     prev, cur = read_manifest(siblings[-1]), read_manifest(run_dir)
     lines = []
-    if prev["study"].get("sha256") != cur["study"].get("sha256"):
-        lines.append(f"study file changed since the previous run {prev['run_id']}")
-    before = {d["id"]: d["sha256"] for d in prev.get("datasets", [])}
-    for d in cur.get("datasets", []):
+    if prev.study.get("sha256") != cur.study.get("sha256"):
+        lines.append(f"study file changed since the previous run {prev.run_id}")
+    before = {d["id"]: d["sha256"] for d in prev.datasets}
+    for d in cur.datasets:
         old = before.get(d["id"])
         if old is not None and old != d["sha256"]:
-            lines.append(f"dataset {d['id']} changed since the previous run {prev['run_id']} "
+            lines.append(f"dataset {d['id']} changed since the previous run {prev.run_id} "
                          f"(content sha256 {old[:12]} -> {d['sha256'][:12]})")
     return lines

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from engine import __version__, paths, runfolder
+from engine import metrics as M
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, load_panel
 from engine.errors import SpecError
@@ -161,7 +162,7 @@ class RunResult:
     run_dir: Path
     study: Study
     metrics: pd.DataFrame
-    manifest: dict
+    manifest: runfolder.Manifest
 
 
 def run(
@@ -219,40 +220,38 @@ def run(
     parent = (ov.out or paths.results_dir()) / study.name
     writer = runfolder.RunWriter(parent, name)
     try:
-        writer.parquet("metrics.parquet", metrics)
-        writer.parquet("events.parquet", events)
-        writer.parquet("paths.parquet", paths_df)
+        writer.parquet(runfolder.METRICS, metrics)
+        writer.parquet(runfolder.EVENTS, events)
+        writer.parquet(runfolder.PATHS, paths_df)
         prices = pd.DataFrame({"target": panel.close("@target")}, index=panel.index)
         if study.benchmark:
             prices["benchmark"] = panel.close("@benchmark")
-        writer.parquet("prices.parquet", prices[window])
+        writer.parquet(runfolder.PRICES, prices[window])
         if bt_metrics is not None:
-            writer.parquet("backtest.parquet", bt_metrics)
-            writer.parquet("equity.parquet", equity)
+            writer.parquet(runfolder.BACKTEST, bt_metrics)
+            writer.parquet(runfolder.EQUITY, equity)
         timer.lap("write")
-        manifest = {
-            "run_id": name, "engine_version": __version__,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "study": describe(study),
-            "inputs_sha256": inputs_sha, "overrides": ov.as_dict(),
-            "datasets": dataset_info, "versions": runfolder.versions(),
-            "git_commit": runfolder.git_commit(paths.project_root()),
-            "command": runfolder.command_line(), "seed": study.seed, "n_boot": study.n_boot,
-            "executor": ov.executor,
-            "n_variants": int(sm.values.shape[1]), "n_rows": len(metrics),
-            "window": {"first": str(panel.index[window][0].date()),
-                       "last": str(panel.index[window][-1].date())},
-            "timings": timer.timings,
-        }
-        writer.json("manifest.json", manifest)
+        manifest = runfolder.Manifest(
+            run_id=name, engine_version=__version__,
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            study=describe(study), inputs_sha256=inputs_sha, overrides=ov.as_dict(),
+            datasets=dataset_info, versions=runfolder.versions(),
+            git_commit=runfolder.git_commit(paths.project_root()),
+            command=runfolder.command_line(), seed=study.seed, n_boot=study.n_boot,
+            executor=ov.executor, n_variants=int(sm.values.shape[1]), n_rows=len(metrics),
+            window={"first": str(panel.index[window][0].date()),
+                    "last": str(panel.index[window][-1].date())},
+            timings=timer.timings,
+        )
+        writer.manifest(manifest)
         if ov.reports:
             say("writing reports")
             from engine.report import write_reports
 
             write_reports(writer.tmp)
             timer.lap("report")
-            manifest["timings"] = timer.timings
-            writer.json("manifest.json", manifest)
+            manifest.timings = timer.timings
+            writer.manifest(manifest)
         final = writer.commit()
     except BaseException:
         writer.abort()
@@ -285,12 +284,12 @@ def evaluate_all(
     metrics = result.to_frame(sm.labels)
     metrics.insert(metrics.columns.get_loc("horizon_days"), "horizon",
                    metrics["horizon_days"].map(labels))
-    metrics["q_value"] = bh_qvalues(metrics["p_value"].to_numpy(np.float64))
+    metrics[M.Q_VALUE] = bh_qvalues(metrics[M.P_VALUE].to_numpy(np.float64))
     unclipped = {e.name for e in study.episodes if not e.clip}
     past_ep = metrics["episode"].isin(unclipped).to_numpy()
-    flags = metrics["flags"].to_numpy(dtype=object).astype(str)
+    flags = metrics[M.FLAGS].to_numpy(dtype=object).astype(str)
     glue = np.where(flags != "", "; ", "")
-    metrics["flags"] = np.where(past_ep, np.char.add(np.char.add(
+    metrics[M.FLAGS] = np.where(past_ep, np.char.add(np.char.add(
         "windows run past the episode end (clip = false)", glue), flags), flags).astype(object)
     metrics = metrics[METRIC_COLUMNS].reset_index(drop=True)
     events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
@@ -302,12 +301,7 @@ def evaluate_all(
     return metrics, events, paths_df
 
 
-METRIC_COLUMNS = [
-    "signal", "variant", "params", "horizon", "horizon_days", "episode", "n_days", "n_events",
-    "n_independent", "hit_rate_independent", "hit_rate", "base_rate", "edge_independent",
-    "edge", "mean_fwd", "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "q_value",
-    "ci_low", "ci_high", "boot_low", "boot_high", "ic", "note", "flags",
-]
+METRIC_COLUMNS = list(M.COLUMNS)
 
 
 def _label_events(events: pd.DataFrame, labels: pd.DataFrame, hl: dict[int, str]) -> pd.DataFrame:

@@ -77,11 +77,13 @@ def main() -> int:
         print(text)
         return 0
     want = json.loads(args.check.read_text())
-    bad = [f"{s}: {want.get(s)} != {got.get(s)}" for s in sorted(set(want) | set(got))
-           if (not args.studies or s in args.studies) and want.get(s) != got.get(s)]
-    files = sum(len(v) for v in got.values() if "exit" not in v)
-    print(f"{len(got)} studies, {files} Parquet files: "
-          + ("all byte-identical" if not bad else f"{len(bad)} differ"))
+    shared = sorted(s for s in want if s in got or not args.studies)
+    bad = [f"{s}: {want.get(s)} != {got.get(s)}" for s in shared if want.get(s) != got.get(s)]
+    files = sum(len(got[s]) for s in shared if s in got and "exit" not in got[s])
+    new = sorted(set(got) - set(want))
+    print(f"{len(shared)} studies, {files} Parquet files: "
+          + ("all byte-identical" if not bad else f"{len(bad)} differ")
+          + (f"; no baseline for {', '.join(new)}" if new else ""))
     for line in bad:
         print("  " + line)
     return 1 if bad else 0

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
+from engine import metrics as M
 from engine.cli.common import console, guarded
 
 # compare --by: the help text and the error list both come from here (engine.compare checks
 # the same keys; tests/test_cli_help.py keeps them equal).
-BY_CHOICES = ("q_value", "p_value", "hit_rate", "edge", "mean_fwd")
+BY_CHOICES = (M.Q_VALUE, M.P_VALUE, M.HIT_RATE, M.EDGE, M.MEAN_FWD)
 
 
 @guarded
@@ -20,7 +21,7 @@ def compare_cmd(
     horizon: Annotated[str | None, typer.Option(help="Only this horizon, e.g. 3m.")] = None,
     episode: Annotated[str, typer.Option(help="Episode to compare (default all).")] = "all",
     by: Annotated[str, typer.Option(help="Sort key: " + " | ".join(BY_CHOICES) + ".")]
-    = "q_value",
+    = M.Q_VALUE,
     top: Annotated[int, typer.Option(help="Rows to print.")] = 30,
     out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
     min_independent: Annotated[int, typer.Option(

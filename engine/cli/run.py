@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from engine import metrics as M
 from engine.cli.common import console, err_console, guarded
 from engine.errors import StudyError
 
@@ -50,7 +51,7 @@ def run_cmd(
     _print_changes(result)
     shown = episode[0] if episode else "all"
     floor = result.study.min_independent
-    table = rank_table(result.metrics, by="q_value", episode=shown, min_independent=floor)
+    table = rank_table(result.metrics, by=M.Q_VALUE, episode=shown, min_independent=floor)
     judged = table[table["group"] == "ranked"]
     print_table(judged.head(top), f"{result.study.title} — evidence first: q, then independent "
                 f"events, then |edge| (episode {shown}, >= {floor} independent events)",
@@ -62,9 +63,9 @@ def run_cmd(
                     f"independent events (or none), first {len(shown_few)} shown", console)
     if result.study.episodes and not episode:
         _print_episodes(result)
-    t = result.manifest["timings"]
+    t = result.manifest.timings
     console.print(f"run folder: [bold]{result.run_dir}[/]\n"
-                  f"{result.manifest['n_variants']} variants, {len(result.metrics)} rows · "
+                  f"{result.manifest.n_variants} variants, {len(result.metrics)} rows · "
                   f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
                   + ")", highlight=False)
 

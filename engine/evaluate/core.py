@@ -41,15 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.evaluate import kernels, stats
 
-METRICS = (
-    "n_days", "n_events", "n_independent", "hit_rate", "hit_rate_independent", "base_rate",
-    "edge", "edge_independent", "mean_fwd", "median_fwd", "base_mean_fwd", "t_hac", "p_hac",
-    "p_value", "ci_low", "ci_high", "boot_low", "boot_high", "ic",
-)
-TEXT_COLUMNS = ("note", "flags")
-COUNT_METRICS = ("n_days", "n_events", "n_independent")
+METRICS = M.EVALUATED  # the registry's numeric per-variant metrics (engine.metrics)
+TEXT_COLUMNS = M.TEXT
+COUNT_METRICS = M.COUNTS
 MIN_CI_EVENTS = 3
 _CHUNK = 256  # variant columns per bootstrap block (bounds the (T, chunk) temporaries)
 
@@ -72,7 +69,7 @@ class EvalResult:
 
     def to_frame(self, labels: pd.DataFrame) -> pd.DataFrame:
         """Long table, one row per variant x horizon x episode (variant-major order)."""
-        k, h, e = self.metrics["n_days"].shape
+        k, h, e = self.metrics[M.N_DAYS].shape
         cols = {c: np.repeat(labels[c].to_numpy(), h * e) for c in ("signal", "variant", "params")
                 if c in labels}
         cols["horizon_days"] = np.tile(np.repeat(np.asarray(self.horizons, np.int64), e), k)
@@ -81,12 +78,12 @@ class EvalResult:
             values = self.metrics[name].reshape(-1)
             cols[name] = values.astype(np.int64) if name in COUNT_METRICS else values
         m = self.metrics
-        cols["note"] = hac_notes(m["n_independent"], m["n_days"], self.horizons,
+        cols[M.NOTE] = hac_notes(m[M.N_INDEPENDENT], m[M.N_DAYS], self.horizons,
                                  self.tests()).reshape(-1)
         past = (self.past_data_end if self.past_data_end is not None
                 else np.zeros((h, e), dtype=bool))
         past = np.broadcast_to(past[None] & (np.arange(e) > 0)[None, None, :], (k, h, e))
-        cols["flags"] = episode_flags(m["base_rate"], m["n_days"], past).reshape(-1)
+        cols[M.FLAGS] = episode_flags(m[M.BASE_RATE], m[M.N_DAYS], past).reshape(-1)
         return pd.DataFrame(cols)
 
 
@@ -225,11 +222,11 @@ def _expand_episodes(masks: list[np.ndarray], n_h: int, n_t: int,
 
 def _apply_tests(m: dict[str, np.ndarray], horizons: np.ndarray, tests: np.ndarray) -> None:
     """Blank p, HAC t where they mean nothing: untested episodes, few events, long lags."""
-    usable = stats.hac_usable(m["n_independent"], m["n_days"], (horizons - 1)[None, :, None])
+    usable = stats.hac_usable(m[M.N_INDEPENDENT], m[M.N_DAYS], (horizons - 1)[None, :, None])
     usable &= tests[None, None, :]
-    m["t_hac"] = np.where(usable, m["t_hac"], np.nan)
-    m["p_hac"] = np.where(usable, m["p_hac"], np.nan)
-    m["p_value"] = np.where(tests[None, None, :], m["p_value"], np.nan)
+    m[M.T_HAC] = np.where(usable, m[M.T_HAC], np.nan)
+    m[M.P_HAC] = np.where(usable, m[M.P_HAC], np.nan)
+    m[M.P_VALUE] = np.where(tests[None, None, :], m[M.P_VALUE], np.nan)
 
 
 def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict:
@@ -250,21 +247,21 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
         kernels.dense(sig, fwd_t, ep, horizons, mode == "state", dense_cols, counts, sums,
                       median, t_hac)
     m = _ratios(counts, sums)
-    m["median_fwd"] = median
-    m["t_hac"] = t_hac
-    m["p_hac"] = stats.two_sided_normal_p(t_hac)
+    m[M.MEDIAN_FWD] = median
+    m[M.T_HAC] = t_hac
+    m[M.P_HAC] = stats.two_sided_normal_p(t_hac)
     ind_hits = counts[..., 5]
-    m["p_value"] = stats.binomial_pvalue(ind_hits, m["n_independent"], m["base_rate"])
-    n_ind = m["n_independent"]
+    m[M.P_VALUE] = stats.binomial_pvalue(ind_hits, m[M.N_INDEPENDENT], m[M.BASE_RATE])
+    n_ind = m[M.N_INDEPENDENT]
     with np.errstate(invalid="ignore", divide="ignore"):
-        m["hit_rate_independent"] = np.where(n_ind > 0, ind_hits / np.maximum(n_ind, 1), np.nan)
-    m["edge_independent"] = m["hit_rate_independent"] - m["base_rate"]
-    m["ci_low"], m["ci_high"] = stats.exact_binomial_ci(ind_hits, n_ind)
-    m["boot_low"], m["boot_high"] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
+        m[M.HIT_RATE_INDEPENDENT] = np.where(n_ind > 0, ind_hits / np.maximum(n_ind, 1), np.nan)
+    m[M.EDGE_INDEPENDENT] = m[M.HIT_RATE_INDEPENDENT] - m[M.BASE_RATE]
+    m[M.CI_LOW], m[M.CI_HIGH] = stats.exact_binomial_ci(ind_hits, n_ind)
+    m[M.BOOT_LOW], m[M.BOOT_HIGH] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
     few = n_ind < MIN_CI_EVENTS
-    m["boot_low"][few] = np.nan
-    m["boot_high"][few] = np.nan
-    m["ic"] = _ic(sig, numeric, fwd, ep)
+    m[M.BOOT_LOW][few] = np.nan
+    m[M.BOOT_HIGH][few] = np.nan
+    m[M.IC] = _ic(sig, numeric, fwd, ep)
     return m
 
 
@@ -274,10 +271,10 @@ def _ratios(counts: np.ndarray, sums: np.ndarray) -> dict[str, np.ndarray]:
         hit_rate = np.where(n_events > 0, hits / n_events, np.nan)
         base_rate = np.where(n_days > 0, base_hits / n_days, np.nan)
         return {
-            "n_days": n_days, "n_events": n_events, "n_independent": n_ind,
-            "hit_rate": hit_rate, "base_rate": base_rate, "edge": hit_rate - base_rate,
-            "mean_fwd": np.where(n_events > 0, sums[..., 0] / n_events, np.nan),
-            "base_mean_fwd": np.where(n_days > 0, sums[..., 1] / n_days, np.nan),
+            M.N_DAYS: n_days, M.N_EVENTS: n_events, M.N_INDEPENDENT: n_ind,
+            M.HIT_RATE: hit_rate, M.BASE_RATE: base_rate, M.EDGE: hit_rate - base_rate,
+            M.MEAN_FWD: np.where(n_events > 0, sums[..., 0] / n_events, np.nan),
+            M.BASE_MEAN_FWD: np.where(n_days > 0, sums[..., 1] / n_days, np.nan),
         }
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-METRICS = ("n_days", "n_events", "hit_rate", "base_rate", "edge", "mean_fwd", "median_fwd",
-           "base_mean_fwd")
+from engine import metrics as M
+
+METRICS = (M.N_DAYS, M.N_EVENTS, M.HIT_RATE, M.BASE_RATE, M.EDGE, M.MEAN_FWD, M.MEDIAN_FWD,
+           M.BASE_MEAN_FWD)
 
 
 def _events(s: pd.Series, mode: str) -> pd.Series:
@@ -43,20 +45,20 @@ def naive_metrics(close: np.ndarray, signals: np.ndarray, horizons, mode: str = 
             fwd = c.shift(-(1 + h)) / c.shift(-1) - 1.0
             valid = s.notna() & fwd.notna() & in_window
             df = pd.DataFrame({"fwd": fwd, "event": event, "up": fwd > 0})[valid]
-            out["n_days"][j, i] = len(df)
-            out["base_rate"][j, i] = df["up"].mean() if len(df) else np.nan
-            out["base_mean_fwd"][j, i] = df["fwd"].mean() if len(df) else np.nan
+            out[M.N_DAYS][j, i] = len(df)
+            out[M.BASE_RATE][j, i] = df["up"].mean() if len(df) else np.nan
+            out[M.BASE_MEAN_FWD][j, i] = df["fwd"].mean() if len(df) else np.nan
             by = df.groupby("event").agg(n=("fwd", "size"), mean=("fwd", "mean"),
                                          median=("fwd", "median"), hit=("up", "mean"))
             if True in by.index:
                 row = by.loc[True]
-                out["n_events"][j, i] = row["n"]
-                out["hit_rate"][j, i] = row["hit"]
-                out["mean_fwd"][j, i] = row["mean"]
-                out["median_fwd"][j, i] = row["median"]
+                out[M.N_EVENTS][j, i] = row["n"]
+                out[M.HIT_RATE][j, i] = row["hit"]
+                out[M.MEAN_FWD][j, i] = row["mean"]
+                out[M.MEDIAN_FWD][j, i] = row["median"]
             else:
-                out["n_events"][j, i] = 0
-    out["edge"] = out["hit_rate"] - out["base_rate"]
+                out[M.N_EVENTS][j, i] = 0
+    out[M.EDGE] = out[M.HIT_RATE] - out[M.BASE_RATE]
     return out
 
 

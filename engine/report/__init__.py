@@ -24,7 +24,8 @@ def write_reports(run_dir: Path) -> tuple[Path, Path]:
     """Write ``run_dir/report.md`` (charts as ``run_dir/charts/*.svg``) and the
     self-contained ``run_dir/report.html``, each atomically; return their paths."""
     from engine.report import content, html, markdown
-    from engine.report.files import read_run, write_atomic
+    from engine.report.files import write_atomic
+    from engine.runfolder import read_run
 
     run_dir = Path(run_dir)
     doc = content.build(read_run(run_dir))

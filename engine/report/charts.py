@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from engine import metrics as M
 from engine.report import tables as T
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -91,7 +92,7 @@ def hit_rate_figure(metrics: pd.DataFrame, horizon: str | None = None, episode: 
     one color per horizon."""
     m = T.ensure_columns(metrics)
     best = T.best_variants(m, episode=episode)
-    best = best[best["n_events"].astype(float) > 0]
+    best = best[best[M.N_EVENTS].astype(float) > 0]
     if horizon is not None:
         best = best[best["horizon"] == horizon]
     if best.empty:
@@ -114,18 +115,18 @@ def dot_plot(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
         sub = rows[rows["horizon"] == h].drop_duplicates(label_col).set_index(label_col)
         sub = sub.reindex(labels)
         y = np.arange(len(labels)) - 0.35 + width * (j + 0.5)
-        hit = 100 * sub["hit_rate"].astype(float).to_numpy()
-        lo = np.clip(hit - 100 * sub["ci_low"].astype(float).to_numpy(), 0, None)
-        hi = np.clip(100 * sub["ci_high"].astype(float).to_numpy() - hit, 0, None)
+        hit = 100 * sub[M.HIT_RATE].astype(float).to_numpy()
+        lo = np.clip(hit - 100 * sub[M.CI_LOW].astype(float).to_numpy(), 0, None)
+        hi = np.clip(100 * sub[M.CI_HIGH].astype(float).to_numpy() - hit, 0, None)
         color = COLORS[j % len(COLORS)]
         ax.errorbar(hit, y, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
                     color=color, ms=5, capsize=2, lw=1, label=f"{h} hit rate")
-        ax.scatter(100 * sub["base_rate"].astype(float).to_numpy(), y, marker="|", s=140,
+        ax.scatter(100 * sub[M.BASE_RATE].astype(float).to_numpy(), y, marker="|", s=140,
                    color=color, linewidths=2, label=f"{h} base rate")
         right = np.where(np.isfinite(hi), hit + np.nan_to_num(hi), hit)
         for yy, xx, row in zip(y, right, sub.to_dict("records"), strict=True):
             if np.isfinite(xx):
-                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get('q_value'))}", (xx, yy),
+                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get(M.Q_VALUE))}", (xx, yy),
                             xytext=(4, 0), textcoords="offset points", va="center",
                             fontsize=6, color=color)
     ax.set_yticks(np.arange(len(labels)), [_short(s) for s in labels])
@@ -182,7 +183,7 @@ def event_study_variants(paths: pd.DataFrame, metrics: pd.DataFrame, horizon: st
     else the first variant of that signal found in paths."""
     horizon = horizon or T.middle_horizon(metrics, manifest)
     best = T.best_variants(metrics)
-    best = best[(best["horizon"] == horizon) & (best["n_events"].astype(float) > 0)]
+    best = best[(best["horizon"] == horizon) & (best[M.N_EVENTS].astype(float) > 0)]
     keys = paths[["signal", "variant"]].drop_duplicates().astype(str)
     have = set(zip(keys["signal"], keys["variant"], strict=True))
     first = paths.drop_duplicates("signal").set_index("signal")["variant"]
@@ -248,10 +249,10 @@ def equity_columns(equity: pd.DataFrame, backtest: pd.DataFrame | None) -> list[
     bh = [c for c in cols if c.startswith("buy-and-hold|")]
     strat = [c for c in cols if "|" in c and c not in bh]
     chosen: dict[str, str] = {}
-    if backtest is not None and not backtest.empty and "sharpe" in backtest.columns:
+    if backtest is not None and not backtest.empty and M.SHARPE in backtest.columns:
         b = backtest[backtest["signal"] != "buy-and-hold"].copy()
         b["col"] = b["signal"].astype(str) + "|" + b["variant"].astype(str)
-        b = b[b["col"].isin(strat)].sort_values(["sharpe", "col"], ascending=[False, True],
+        b = b[b["col"].isin(strat)].sort_values([M.SHARPE, "col"], ascending=[False, True],
                                                 na_position="last", kind="stable")
         first = b.drop_duplicates("signal")
         chosen = dict(zip(first["signal"].astype(str), first["col"], strict=True))
@@ -305,12 +306,12 @@ def heatmap_grid(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
     with the highest edge over any further swept axes."""
     a, b = swept[0], swept[1]
     r = rows[rows["horizon"] == horizon].copy()
-    r["edge"] = r["edge"].astype(float)
-    r = r.sort_values("edge", ascending=False, na_position="last", kind="stable")
+    r[M.EDGE] = r[M.EDGE].astype(float)
+    r = r.sort_values(M.EDGE, ascending=False, na_position="last", kind="stable")
     r = r.drop_duplicates([a, b])
     ys, xs = T.sorted_values(r[a]), T.sorted_values(r[b])
-    edge = r.pivot(index=a, columns=b, values="edge").reindex(index=ys, columns=xs)
-    q = r.pivot(index=a, columns=b, values="q_value").reindex(index=ys, columns=xs)
+    edge = r.pivot(index=a, columns=b, values=M.EDGE).reindex(index=ys, columns=xs)
+    q = r.pivot(index=a, columns=b, values=M.Q_VALUE).reindex(index=ys, columns=xs)
     return edge, q
 
 
@@ -362,9 +363,9 @@ def _sweep_lines(rows: pd.DataFrame, param: str, signal: str,
         r = rows[rows["horizon"] == h]
         r = r.assign(_x=r[param].map(pos)).sort_values("_x")
         color = COLORS[k % len(COLORS)]
-        x, y = r["_x"].to_numpy(dtype=float), 100 * r["edge"].to_numpy(dtype=float)
+        x, y = r["_x"].to_numpy(dtype=float), 100 * r[M.EDGE].to_numpy(dtype=float)
         ax.plot(x, y, marker="o", ms=4, color=color, label=str(h), lw=1.2)
-        sig = r["q_value"].astype(float).to_numpy() <= T.STRONG_Q
+        sig = r[M.Q_VALUE].astype(float).to_numpy() <= T.STRONG_Q
         ax.scatter(x[sig], y[sig], s=70, facecolors="none", edgecolors=color)
     ax.axhline(0, color="#888888", lw=0.8)
     _ticks(ax.set_xticks, values)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine import metrics as M
 from engine.report import charts, html, markdown
 from engine.report import tables as T
 from engine.report.files import write_atomic
@@ -59,7 +60,7 @@ def build(metrics: pd.DataFrame, title: str) -> Document:
 
 def _chart_section(m: pd.DataFrame) -> Section:
     s = Section("hit-rates", "Hit rate vs base rate (top rows)")
-    top = m[m["n_events"].astype(float) > 0].head(CHART_ROWS).copy()
+    top = m[m[M.N_EVENTS].astype(float) > 0].head(CHART_ROWS).copy()
     if top.empty:
         s.blocks.append("Chart not available: no row has events.")
         return s

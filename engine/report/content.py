@@ -11,10 +11,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from engine import metrics as M
 from engine.report import charts
 from engine.report import tables as T
-from engine.report.files import RunFiles
 from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
+from engine.runfolder import RunFolder
 
 TOP_VARIANTS = 30
 MAX_GRID = 25  # largest sweep grid (per axis) also written out as a table
@@ -22,7 +23,7 @@ MAX_GRID = 25  # largest sweep grid (per axis) also written out as a table
 NOT_AVAILABLE = "not available"
 
 
-def build(run: RunFiles) -> Document:
+def build(run: RunFolder) -> Document:
     """The whole run report."""
     study = run.manifest.get("study") or {}
     m = run.metrics
@@ -123,13 +124,9 @@ def signals_section(m: pd.DataFrame, manifest: Mapping) -> Section:
         f"Best variant of each signal at each horizon (episode all), {len(best)} rows from "
         f"{len(n_var)} variants, ranked evidence first: q, then the number of independent "
         f"events, then |edge|; rows with fewer than {floor} independent events are listed "
-        "separately below as too few to judge, never above a judged row. Hit rate = share of "
-        "independent (non-overlapping) events followed by a positive forward return, the one "
-        "the binomial test and q use; base rate = the same share over all days of the window; "
-        "edge = hit rate − base rate in percentage points; events = all / independent; mean "
-        "excess = mean forward return after events minus the all-days mean; CI = exact "
-        "(Clopper–Pearson) 95% interval of the hit rate; q = Benjamini–Hochberg adjusted "
-        "p-value. Verdicts: evidence for / against when q <= 0.05 and the CI excludes the "
+        "separately below as too few to judge, never above a judged row. "
+        f"{M.legend(M.table_columns(best))} Verdicts: evidence for / against when q <= 0.05 "
+        "and the CI excludes the "
         "base rate, else no evidence either way. HTML shading: green = evidence, yellow = "
         "q <= 0.10. " + HAC_RULE)
     if not judged.empty:
@@ -172,7 +169,7 @@ def _combinator(d: Mapping) -> str:
 def hit_rate_section(m: pd.DataFrame, manifest: Mapping) -> Section:
     s = Section("hit-rates", "Hit rate vs base rate")
     best = T.best_variants(m)
-    if not (best["n_events"].astype(float) > 0).any():
+    if not (best[M.N_EVENTS].astype(float) > 0).any():
         s.blocks.append(f"Chart {NOT_AVAILABLE}: no signal fired in the window.")
         return s
     s.blocks += ["Dots: hit rate of each signal's best variant with its 95% CI; bars: the base "
@@ -182,7 +179,7 @@ def hit_rate_section(m: pd.DataFrame, manifest: Mapping) -> Section:
     return s
 
 
-def event_study_section(run: RunFiles, horizon: str | None) -> Section:
+def event_study_section(run: RunFolder, horizon: str | None) -> Section:
     s = Section("event-study", "Event study")
     if run.paths is None:
         s.blocks.append(f"Event-study paths {NOT_AVAILABLE} (no paths.parquet in this run).")
@@ -203,7 +200,7 @@ def event_study_section(run: RunFiles, horizon: str | None) -> Section:
 
 # --- episodes -----------------------------------------------------------------------------
 
-def episodes_section(run: RunFiles, horizon: str | None) -> Section:
+def episodes_section(run: RunFolder, horizon: str | None) -> Section:
     s = Section("episodes", "Episodes")
     study = run.manifest.get("study") or {}
     eps = study.get("episodes") or []
@@ -236,12 +233,12 @@ def episodes_section(run: RunFiles, horizon: str | None) -> Section:
 def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
                   ) -> tuple[pd.DataFrame, list[str]]:
     return T.display_rows(T.episode_rows(m, best, names), ("signal", "variant", "episode"),
-                          extra=("flags",))
+                          extra=(M.FLAGS,))
 
 
 # --- backtest -----------------------------------------------------------------------------
 
-def backtest_section(run: RunFiles) -> Section:
+def backtest_section(run: RunFolder) -> Section:
     s = Section("backtest", "Backtest: equity vs buy-and-hold")
     if run.backtest is None and run.equity is None:
         s.blocks.append(f"Backtest {NOT_AVAILABLE} (backtest disabled or no backtest.parquet "
@@ -263,29 +260,27 @@ def backtest_section(run: RunFiles) -> Section:
 
 
 def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
+    """Buy-and-hold rows, then each signal's best variant by Sharpe; headers and formats from
+    the metric registry (``engine.metrics.BACKTEST``)."""
     b = bt.copy()
-    for c in ("sharpe", "total_return", "annual_return", "annual_vol", "sortino",
-              "max_drawdown", "exposure", "n_trades", "win_rate", "dsr"):
+    for c in M.BACKTEST_NUMERIC:
         if c not in b.columns:
             b[c] = float("nan")
     bh = b[b["signal"] == "buy-and-hold"]
     strat = b[b["signal"] != "buy-and-hold"]
     n_var = strat.groupby("signal", sort=False).size()
-    strat = strat.sort_values(["sharpe", "variant"], ascending=[False, True],
+    strat = strat.sort_values([M.SHARPE, "variant"], ascending=[False, True],
                               na_position="last", kind="stable").drop_duplicates("signal")
     rows = pd.concat([bh, strat])
-    return pd.DataFrame({
+    out = {
         "strategy": rows["signal"].astype(str), "variant": rows["variant"].astype(str),
         "variants tried": [T.count(n_var.get(s, 1)) if s != "buy-and-hold" else "—"
                            for s in rows["signal"]],
-        "total return": rows["total_return"].map(T.spct),
-        "annual return": rows["annual_return"].map(T.spct),
-        "annual vol": rows["annual_vol"].map(T.pct),
-        "Sharpe": rows["sharpe"].map(T.fnum), "Sortino": rows["sortino"].map(T.fnum),
-        "max drawdown": rows["max_drawdown"].map(T.spct),
-        "exposure": rows["exposure"].map(T.pct), "trades": rows["n_trades"].map(T.count),
-        "win rate": rows["win_rate"].map(T.pct), "DSR": rows["dsr"].map(T.fnum),
-    })
+    }
+    for metric in M.BACKTEST:
+        if metric.name in M.BACKTEST_NUMERIC:
+            out[metric.title] = rows[metric.name].map(metric.fmt)
+    return pd.DataFrame(out)
 
 
 # --- parameter sweeps ---------------------------------------------------------------------
@@ -338,7 +333,7 @@ def sweep_grid_table(rows: pd.DataFrame, swept: list[str], horizon: str | None,
         r = rows[rows["horizon"] == h].drop_duplicates(p).set_index(p)
         if r.empty:
             continue
-        frame[h] = [cell(r["edge"].get(v), r["q_value"].get(v)) for v in values]
+        frame[h] = [cell(r[M.EDGE].get(v), r[M.Q_VALUE].get(v)) for v in values]
     return Table(frame, caption="edge (pts) by horizon; * = q <= 0.05")
 
 
@@ -349,7 +344,7 @@ def _slug(text: str) -> str:
 
 def variants_section(m: pd.DataFrame) -> Section:
     s = Section("variants", f"Top {TOP_VARIANTS} variants")
-    top = T.rank_table(m[m["episode"] == "all"], by="q_value", episode=None, top=TOP_VARIANTS)
+    top = T.rank_table(m[m["episode"] == "all"], by=M.Q_VALUE, episode=None, top=TOP_VARIANTS)
     frame, cls = T.display_rows(top, ("signal", "variant", "horizon", "group"),
                                 with_verdict=False)
     s.blocks += ["Every variant x horizon on the full sample, ranked evidence first (q, then "
@@ -360,7 +355,7 @@ def variants_section(m: pd.DataFrame) -> Section:
 
 # --- caveats and provenance ---------------------------------------------------------------
 
-def caveats_section(run: RunFiles) -> Section:
+def caveats_section(run: RunFolder) -> Section:
     m, manifest = run.metrics, run.manifest
     study = manifest.get("study") or {}
     datasets = manifest.get("datasets") or []
@@ -420,14 +415,14 @@ def _overlap_caveat(m: pd.DataFrame) -> str:
     text = ("Forward windows of nearby events overlap, so events are not independent: "
             "'independent' counts events whose windows do not overlap; hit-rate tests use "
             "those and mean-return t-statistics use HAC (Newey–West) errors.")
-    a = m[(m["episode"] == "all") & (m["n_events"].astype(float) > 0)]
+    a = m[(m["episode"] == "all") & (m[M.N_EVENTS].astype(float) > 0)]
     if a.empty:
         return text
-    ratio = a["n_independent"].astype(float) / a["n_events"].astype(float)
+    ratio = a[M.N_INDEPENDENT].astype(float) / a[M.N_EVENTS].astype(float)
     worst = a.loc[ratio.idxmin()]
     return text + (f" Heaviest overlap here: {worst['signal']} ({worst['variant']}) at "
-                   f"{worst['horizon']}, {T.count(worst['n_events'])} events but "
-                   f"{T.count(worst['n_independent'])} independent.")
+                   f"{worst['horizon']}, {T.count(worst[M.N_EVENTS])} events but "
+                   f"{T.count(worst[M.N_INDEPENDENT])} independent.")
 
 
 def _testing_caveat(m: pd.DataFrame) -> str:
@@ -454,7 +449,7 @@ def _proxy_caveat(datasets: list, study: Mapping) -> str:
 
 
 def _nodata_caveat(m: pd.DataFrame) -> str:
-    nd = m[m["n_days"].astype(float) == 0].drop_duplicates(["signal", "episode"])
+    nd = m[m[M.N_DAYS].astype(float) == 0].drop_duplicates(["signal", "episode"])
     if nd.empty:
         return ("Rows with n_days = 0 would mean a signal had no data in an episode; this run "
                 "has none.")

@@ -13,50 +13,22 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.errors import StudyError
+from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, spct  # noqa: F401 (T.pct)
+from engine.metrics import mean_excess, tested_edge, tested_hit_rate  # noqa: F401
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, GROUPS, rank_evidence
 from engine.ranking import best_variants as _best
+from engine.report.verdict import MIN_INDEPENDENT_STRONG, STRONG_Q, WEAK_Q, row_class, verdict  # noqa: F401
+from engine.runfolder import ensure_columns
 
-# Columns the contract promises; missing optional ones are filled with NaN so old or partial
-# run folders still render.
-REQUIRED = ("signal", "variant", "horizon", "episode")
-NUMERIC = ("horizon_days", "n_days", "n_events", "n_independent", "hit_rate",
-           "hit_rate_independent", "base_rate", "edge", "edge_independent", "mean_fwd",
-           "median_fwd", "base_mean_fwd", "t_hac", "p_hac", "p_value", "q_value", "ci_low",
-           "ci_high", "boot_low", "boot_high", "ic")
-TEXT = ("note", "flags")
 # Sort direction per key: smaller is better for p/q values and for labels (alphabetical).
-ASCENDING = {"q_value", "p_value", "p_hac", "signal", "variant", "horizon", "episode", "study",
+ASCENDING = {M.Q_VALUE, M.P_VALUE, M.P_HAC, "signal", "variant", "horizon", "episode", "study",
              "horizon_days", "run_id"}
-STRONG_Q = 0.05
-WEAK_Q = 0.10
-MIN_INDEPENDENT_STRONG = 10
-
-
-def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFrame:
-    """Check the required columns and add missing optional numeric ones as NaN."""
-    missing = [c for c in REQUIRED if c not in metrics.columns]
-    if missing:
-        raise StudyError(f"metrics table lacks columns {missing}", where=where,
-                         fix="re-run the study with this engine version")
-    out = metrics.copy()
-    for c in NUMERIC:
-        if c not in out.columns:
-            out[c] = np.nan
-    if "params" not in out.columns:
-        out["params"] = "{}"
-    for c in TEXT:
-        if c not in out.columns:
-            out[c] = ""
-    edge = pd.to_numeric(out["edge"], errors="coerce").astype(float)
-    diff = (pd.to_numeric(out["hit_rate"], errors="coerce").astype(float)
-            - pd.to_numeric(out["base_rate"], errors="coerce").astype(float))
-    out["edge"] = edge.where(edge.notna(), diff)
-    return out
 
 
 def rank_table(
-    metrics: pd.DataFrame, by: str = "q_value", horizon: str | None = None,
+    metrics: pd.DataFrame, by: str = M.Q_VALUE, horizon: str | None = None,
     episode: str | None = "all", top: int | None = None,
     min_independent: int = DEFAULT_MIN_INDEPENDENT,
 ) -> pd.DataFrame:
@@ -79,8 +51,8 @@ def rank_table(
         _check_value(m, "horizon", horizon)
         m = m[m["horizon"] == horizon]
     m = rank_evidence(m, min_independent)
-    if by != "q_value":
-        keys = ["_g", by] + [k for k in ("edge", "horizon_days", "signal", "variant", "episode")
+    if by != M.Q_VALUE:
+        keys = ["_g", by] + [k for k in (M.EDGE, "horizon_days", "signal", "variant", "episode")
                              if k != by]
         m = m.assign(_g=m["group"].map({g: i for i, g in enumerate(GROUPS)}))
         m = m.sort_values(keys, ascending=[True] + [k in ASCENDING for k in keys[1:]],
@@ -188,99 +160,12 @@ def sorted_values(values: Iterable) -> list:
     return sorted(vals, key=str)
 
 
-# --- formatting -------------------------------------------------------------------------
-
-def num(x) -> float:
-    """A float, NaN for None/NA/missing/non-numbers."""
-    if x is None or x is pd.NA:
-        return math.nan
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def fin(x) -> bool:
-    return math.isfinite(num(x))
-
-
-def _hundred(x, digits: int) -> float:
-    """100 * x rounded, without a negative zero ("-0.0%" reads as a loss)."""
-    return round(100 * num(x), digits) + 0.0
-
-
-def pct(x, digits: int = 1) -> str:
-    return f"{_hundred(x, digits):.{digits}f}%" if fin(x) else "—"
-
-
-def spct(x, digits: int = 1) -> str:
-    """Signed percent, for returns."""
-    return f"{_hundred(x, digits):+.{digits}f}%" if fin(x) else "—"
-
-
-def pts(x, digits: int = 1) -> str:
-    """Percentage points, for differences of rates."""
-    return f"{_hundred(x, digits):+.{digits}f}" if fin(x) else "—"
-
-
-def qfmt(x) -> str:
-    q = num(x)
-    if not math.isfinite(q):
-        return "—"
-    if q < 0.001:
-        return "< 0.001"
-    return f"{q:.2g}" if q < 0.1 else f"{q:.2f}"
-
-
-def count(x) -> str:
-    return str(int(num(x))) if fin(x) else "—"
-
-
-def events(row: Mapping) -> str:
-    return f"{count(row.get('n_events'))}/{count(row.get('n_independent'))}"
-
-
-def ci(lo, hi) -> str:
-    return f"{pct(lo)} – {pct(hi)}" if fin(lo) and fin(hi) else "—"
-
-
-def fnum(x, digits: int = 2) -> str:
-    return f"{num(x):.{digits}f}" if fin(x) else "—"
-
+# --- formatting (the formatters live in engine.formats) ---------------------------
 
 def looks_numeric(col: pd.Series) -> bool:
     """A display column whose every filled cell starts with a number (right-align it)."""
     vals = [str(v) for v in col if str(v) not in ("—", "")]
     return bool(vals) and all(v.lstrip("+-−<> ")[:1].isdigit() for v in vals)
-
-
-def mean_excess(row: Mapping) -> float:
-    """Mean forward return after events minus the unconditional mean over the same dates."""
-    return num(row.get("mean_fwd")) - num(row.get("base_mean_fwd"))
-
-
-def row_class(row: Mapping) -> str:
-    """A display class: strong evidence (either way), weak (q <= 0.10), no data, or plain."""
-    from engine.report.verdict import reading
-
-    if num(row.get("n_days")) == 0:
-        return "nodata"
-    if reading(row) in ("evidence for", "evidence against"):
-        return "strong"
-    if num(row.get("q_value")) <= WEAK_Q and num(row.get("n_independent")) >= (
-            DEFAULT_MIN_INDEPENDENT):
-        return "weak"
-    return ""
-
-
-def tested_hit_rate(row: Mapping) -> float:
-    """The hit rate the p-value tests: over independent events (all events in old runs)."""
-    hit = num(row.get("hit_rate_independent"))
-    return hit if math.isfinite(hit) else num(row.get("hit_rate"))
-
-
-def tested_edge(row: Mapping) -> float:
-    return tested_hit_rate(row) - num(row.get("base_rate"))
 
 
 # Which interval each CI column is (reports print this under their tables).
@@ -290,34 +175,25 @@ CI_NOTE = ("hit rate = share of independent (non-overlapping) events with a posi
            "are in metrics.parquet (hit_rate, boot_low/boot_high).")
 
 
-def metric_columns(row: Mapping) -> dict[str, str]:
+def events(row: Mapping) -> str:
+    return M.TABLE[0].cell(row)
+
+
+def metric_columns(row: Mapping, columns: list[M.Column] | None = None) -> dict[str, str]:
     """The shared display cells for one metrics row (the tested hit rate always next to its
-    n and q)."""
-    return {
-        "events (n/indep.)": events(row),
-        "hit rate": pct(tested_hit_rate(row)),
-        "base rate": pct(row.get("base_rate")),
-        "edge (pts)": pts(tested_edge(row)),
-        "mean fwd": spct(row.get("mean_fwd")),
-        "mean excess": spct(mean_excess(row)),
-        "hit-rate 95% CI": ci(row.get("ci_low"), row.get("ci_high")),
-        "q": qfmt(row.get("q_value")),
-    }
+    n and q); the columns and their cells are the registry's ``TABLE``."""
+    return {c.title: c.cell(row) for c in (columns or M.table_columns([row]))}
 
 
 def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool = True,
                  extra: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
     """Rows as display strings: the ``lead`` label columns, the metric cells, the verdict,
     then the ``extra`` text columns (such as ``flags``) as they are."""
-    from engine.report.verdict import verdict
-
-    with_ic = "ic" in rows.columns and bool(rows["ic"].notna().any())  # numeric signals only
+    shown = M.table_columns(rows)  # IC only when a numeric signal has values
     records, classes = [], []
     for row in rows.to_dict("records"):
         rec = {c: str(row.get(c, "")) for c in lead}
-        rec |= metric_columns(row)
-        if with_ic:
-            rec["IC"] = fnum(row.get("ic"))
+        rec |= metric_columns(row, shown)
         if with_verdict:
             rec["verdict"] = verdict(row)
         for c in extra:
@@ -325,6 +201,6 @@ def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool =
             rec[c] = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
         records.append(rec)
         classes.append(row_class(row))
-    cols = (list(lead) + list(metric_columns({})) + (["IC"] if with_ic else [])
-            + (["verdict"] if with_verdict else []) + list(extra))
+    cols = (list(lead) + [c.title for c in shown] + (["verdict"] if with_verdict else [])
+            + list(extra))
     return pd.DataFrame(records, columns=cols), classes

@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.report import tables as T
+from engine import metrics as M
+from engine.report.verdict import row_class
 
 STYLE = {"strong": "bold green", "weak": "yellow", "nodata": "dim", "": ""}
 
@@ -20,19 +21,13 @@ def print_table(df: pd.DataFrame, title: str, console: Console | None = None) ->
     table = Table(title=title, title_justify="left", header_style="bold")
     for c in lead:
         table.add_column(c, overflow="fold")
-    heads = {"events (n/indep.)": "events", "edge (pts)": "edge (pts)",
-             "hit-rate 95% CI": "CI", "q": "q-value"}
-    shown = ["events (n/indep.)", "hit rate", "base rate", "edge (pts)", "mean excess",
-             "hit-rate 95% CI", "q"]
-    with_ic = "ic" in df.columns and bool(df["ic"].notna().any())  # numeric signals only
-    for c in shown + (["IC"] if with_ic else []):
-        table.add_column(heads.get(c, c), justify="right", no_wrap=True)
+    shown = M.table_columns(df, terminal=True)  # IC only when a numeric signal has values
+    for c in shown:
+        table.add_column(c.short, justify="right", no_wrap=True)
     if df.empty:
         console.print(f"{title}: no rows", highlight=False)
         return
     for row in df.to_dict("records"):
-        cells = T.metric_columns(row)
-        extra = [T.fnum(row.get("ic"))] if with_ic else []
-        table.add_row(*[escape(str(row.get(c, ""))) for c in lead], *[cells[c] for c in shown],
-                      *extra, style=STYLE[T.row_class(row)])
+        table.add_row(*[escape(str(row.get(c, ""))) for c in lead], *[c.cell(row) for c in shown],
+                      style=STYLE[row_class(row)])
     console.print(table)

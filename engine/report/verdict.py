@@ -21,8 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from engine import metrics as M
+from engine.formats import num, qfmt
 from engine.ranking import DEFAULT_MIN_INDEPENDENT
-from engine.report.tables import STRONG_Q, WEAK_Q, num, qfmt
+
+# The evidence thresholds: every report, chart and table shading reads them from here.
+STRONG_Q = 0.05
+WEAK_Q = 0.10
+MIN_INDEPENDENT_STRONG = 10
 
 MIN_INDEPENDENT_JUDGE = DEFAULT_MIN_INDEPENDENT
 # Overlap is "heavy" when fewer than half of the events are independent: the event count
@@ -32,19 +38,19 @@ HEAVY_OVERLAP = 0.5
 
 def tested_hit(row: Mapping) -> float:
     """The hit rate the p-value tests (independent events); all events for old run folders."""
-    hit = num(row.get("hit_rate_independent"))
-    return hit if math.isfinite(hit) else num(row.get("hit_rate"))
+    hit = num(row.get(M.HIT_RATE_INDEPENDENT))
+    return hit if math.isfinite(hit) else num(row.get(M.HIT_RATE))
 
 
 def reading(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
     """"evidence for", "evidence against", "no evidence", "too few to judge" or "no data"."""
-    n_ev, n_ind = num(row.get("n_events")), num(row.get("n_independent"))
+    n_ev, n_ind = num(row.get(M.N_EVENTS)), num(row.get(M.N_INDEPENDENT))
     if not n_ev > 0:
         return "no data"
     if not n_ind >= min_independent:
         return "too few to judge"
-    q, hit, base = num(row.get("q_value")), tested_hit(row), num(row.get("base_rate"))
-    lo, hi = num(row.get("ci_low")), num(row.get("ci_high"))
+    q, hit, base = num(row.get(M.Q_VALUE)), tested_hit(row), num(row.get(M.BASE_RATE))
+    lo, hi = num(row.get(M.CI_LOW)), num(row.get(M.CI_HIGH))
     if not q <= STRONG_Q:
         return "no evidence"
     above = lo > base if math.isfinite(lo) else hit > base
@@ -58,8 +64,8 @@ def reading(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
 
 def verdict(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
     """Plain-language verdict for one metrics row (see the module docstring)."""
-    n_days, n_ev, n_ind = (num(row.get(k)) for k in ("n_days", "n_events", "n_independent"))
-    hit, base, q = tested_hit(row), num(row.get("base_rate")), num(row.get("q_value"))
+    n_days, n_ev, n_ind = (num(row.get(k)) for k in (M.N_DAYS, M.N_EVENTS, M.N_INDEPENDENT))
+    hit, base, q = tested_hit(row), num(row.get(M.BASE_RATE)), num(row.get(M.Q_VALUE))
     if n_days == 0 or (math.isnan(n_days) and math.isnan(n_ev) and math.isnan(hit)):
         return "no data in this episode"
     if not n_ev > 0:
@@ -80,7 +86,7 @@ def verdict(row: Mapping, min_independent: int = MIN_INDEPENDENT_JUDGE) -> str:
         text += f"; {_q(q)} — no evidence either way"
         if q <= WEAK_Q:
             text += " (suggestive"
-            lo, hi = num(row.get("ci_low")), num(row.get("ci_high"))
+            lo, hi = num(row.get(M.CI_LOW)), num(row.get(M.CI_HIGH))
             if q <= STRONG_Q and math.isfinite(lo) and math.isfinite(hi):
                 text += (f", but the 95% CI {round(100 * lo)}%–{round(100 * hi)}% holds the "
                          "base rate")
@@ -121,3 +127,15 @@ def _n(x: float) -> str:
 
 def _times(n: float) -> str:
     return "once" if n == 1 else f"{_n(n)} times"
+
+
+def row_class(row: Mapping) -> str:
+    """A display class: strong evidence (either way), weak (q <= 0.10), no data, or plain."""
+    if num(row.get(M.N_DAYS)) == 0:
+        return "nodata"
+    if reading(row) in ("evidence for", "evidence against"):
+        return "strong"
+    if num(row.get(M.Q_VALUE)) <= WEAK_Q and num(row.get(M.N_INDEPENDENT)) >= (
+            DEFAULT_MIN_INDEPENDENT):
+        return "weak"
+    return ""

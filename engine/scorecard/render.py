@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from engine import metrics as M
 from engine.scorecard.score import Scorecard
 
 STATUS_STYLE = {"met": "green", "not met": "red", "no data": "yellow"}
@@ -29,11 +30,11 @@ def _num(x) -> str:
 def odds_table(sc: Scorecard) -> pd.DataFrame:
     o = sc.odds
     return pd.DataFrame({
-        "series": o["series"], "horizon": o["horizon"], "days at score": o["n_events"],
-        "independent": o["n_independent"], "hit rate": o["hit_rate"].map(_pct),
-        "base rate": o["base_rate"].map(_pct), "mean": o["mean_fwd"].map(_pct),
-        "median": o["median_fwd"].map(_pct),
-        "95% CI (hit)": [f"{_pct(a)} .. {_pct(b)}" for a, b in zip(o["ci_low"], o["ci_high"],
+        "series": o["series"], "horizon": o["horizon"], "days at score": o[M.N_EVENTS],
+        "independent": o[M.N_INDEPENDENT], "hit rate": o[M.HIT_RATE].map(_pct),
+        "base rate": o[M.BASE_RATE].map(_pct), "mean": o[M.MEAN_FWD].map(_pct),
+        "median": o[M.MEDIAN_FWD].map(_pct),
+        "95% CI (hit)": [f"{_pct(a)} .. {_pct(b)}" for a, b in zip(o[M.CI_LOW], o[M.CI_HIGH],
                                                                    strict=True)],
     })
 
@@ -54,8 +55,8 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
     mono = sc.monotonic.copy()
     if not mono.empty:
         mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
-        mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop("ci_low"),
-                                                                  mono.pop("ci_high"), strict=True)]
+        mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop(M.CI_LOW),
+                                                                  mono.pop(M.CI_HIGH), strict=True)]
         _print_frame(console, mono, "does a higher score mean better returns? (Spearman)")
     past = sc.past.head(10)
     _print_frame(console, past.astype(str), f"past spells with score >= {sc.score} "
@@ -92,9 +93,9 @@ def to_markdown(sc: Scorecard) -> str:
 def _bucket_view(sc: Scorecard) -> pd.DataFrame:
     b = sc.buckets[sc.buckets["episode"] == "all"]
     return pd.DataFrame({"series": b["series"], "score": b["score"], "horizon": b["horizon"],
-                         "days": b["n_events"], "indep.": b["n_independent"],
-                         "hit": b["hit_rate"].map(_pct), "mean": b["mean_fwd"].map(_pct),
-                         "median": b["median_fwd"].map(_pct)})
+                         "days": b[M.N_EVENTS], "indep.": b[M.N_INDEPENDENT],
+                         "hit": b[M.HIT_RATE].map(_pct), "mean": b[M.MEAN_FWD].map(_pct),
+                         "median": b[M.MEDIAN_FWD].map(_pct)})
 
 
 def _md(frame: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine import paths
 from engine.data.catalog import Catalog, split_ref
 from engine.data.panel import Panel, availability, load_panel
@@ -185,10 +186,10 @@ def _bucket_stats(study, panel, score, n, episodes, monotonic=True):
             mono.extend(_monotonic(label, close, bench, score, horizons, hl, episodes[0][1],
                                    study, spearman_ic))
     buckets = pd.concat(frames, ignore_index=True)
-    keep = ["series", "score", "horizon", "horizon_days", "episode", "n_days", "n_events",
-            "n_independent",
-            "hit_rate", "base_rate", "mean_fwd", "median_fwd", "base_mean_fwd", "ci_low",
-            "ci_high", "p_value"]
+    keep = ["series", "score", "horizon", "horizon_days", "episode", M.N_DAYS, M.N_EVENTS,
+            M.N_INDEPENDENT,
+            M.HIT_RATE, M.BASE_RATE, M.MEAN_FWD, M.MEDIAN_FWD, M.BASE_MEAN_FWD, M.CI_LOW,
+            M.CI_HIGH, M.P_VALUE]
     return buckets[keep], pd.DataFrame(mono)
 
 
@@ -218,8 +219,8 @@ def _monotonic(label, close, bench, score, horizons, hl, window, study, spearman
             boot = spearman_ic(x[idx].T, y[idx].T)
             lo, hi = np.nanpercentile(boot, [2.5, 97.5])
         rows.append({"series": label, "horizon": hl[int(h)], "horizon_days": int(h),
-                     "spearman": rho, "ci_low": float(lo), "ci_high": float(hi),
-                     "n_days": int(ok.sum()), "n_independent": int(ok.sum() // h)})
+                     "spearman": rho, M.CI_LOW: float(lo), M.CI_HIGH: float(hi),
+                     M.N_DAYS: int(ok.sum()), M.N_INDEPENDENT: int(ok.sum() // h)})
     return rows
 
 

@@ -9,6 +9,7 @@ CBOE with CRLF line ends, ICI with empty trailing columns). Its values follow si
 
 from __future__ import annotations
 
+import gzip
 import math
 import os
 import re
@@ -97,6 +98,7 @@ def write_synthetic_mirror(root: Path) -> Path:
          ["Date,^RUT", *(f"{_d(t)},{rut_value(i)!r}" for i, t in enumerate(days))])
     _csv(root / "indices/GSPC.csv",
          ["Date,^GSPC", *(f"{_d(t)},{gspc_value(i)!r}" for i, t in enumerate(days))])
+    _write_index_splice_parts(root, days)
     xlk = days[days >= "2023-03-01"]
     _csv(root / "sectors/XLK.csv",
          ["date,close", *(f"{_d(t)},{xlk_value(i)}" for i, t in enumerate(xlk))])
@@ -144,6 +146,32 @@ def write_synthetic_mirror(root: Path) -> Path:
     return root
 
 
+def _write_index_splice_parts(root: Path, days: pd.DatetimeIndex) -> None:
+    """The other files the index splices read, with the same closes as the first-pass files:
+    the long Yahoo OHLCV files (here 2023, with one all-``null`` row as in the real RUT file)
+    and the newer feeds (here from 2024-07), so the spliced series equals RUT.csv / GSPC.csv."""
+    ohlcv = "Date,Open,High,Low,Close,Adj Close,Volume"
+    modern = "date,open,high,low,close,volume"
+    for name, value in (("RUT", rut_value), ("GSPC", gspc_value)):
+        old = [(i, t) for i, t in enumerate(days) if t.year == 2023]
+        rows = [f"{_d(t)},{value(i)!r},{value(i)!r},{value(i)!r},{value(i)!r},{value(i)!r},0"
+                if _d(t) != "2023-10-02" else f"{_d(t)},null,null,null,null,null,null"
+                for i, t in old]
+        _gz(root / f"indices/{name}_ohlcv_to2020.csv.gz", [ohlcv, *rows])
+        new = [(i, t) for i, t in enumerate(days) if t >= pd.Timestamp("2024-07-01")]
+        rows = [f"{_d(t)},{value(i)!r},{value(i)!r},{value(i)!r},{value(i)!r},0,," for i, t in new]
+        feed = "RUT_ohlc_2016-2026-08" if name == "RUT" else "SPX_ohlc_2016-2026-08"
+        _gz(root / f"indices/{feed}.csv.gz", [modern + ",wap,count", *rows])
+    rows = [f"{_d(t)},{gspc_value(i)!r},{gspc_value(i)!r},{gspc_value(i)!r},{gspc_value(i)!r},0"
+            for i, t in enumerate(days)]
+    _gz(root / "indices/GSPC_ohlcv_1927-2026-08.csv.gz", [modern, *rows])
+
+
+def _gz(path: Path, lines: Iterable[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
+
+
 def _write_shiller(path: Path, months: pd.DatetimeIndex) -> None:
     """Shiller layout: 0.0 for not-yet-published values, as in the real file: dividend and
     earnings are 0.0 after 2023-06, CPI, rate, real price and PE10 after 2023-09."""
@@ -165,6 +193,22 @@ def _ici_row(k: int, t: pd.Timestamp) -> str:
     if t >= pd.Timestamp("2024-07-01"):  # later rows leave some columns empty, as the real file
         vals[1] = vals[3] = vals[5] = vals[7] = ""
     return ",".join([_d(t), *(str(v) for v in vals)])
+
+
+def single_file_catalog(files: dict[str, str]) -> str:
+    """The project's catalog text with the named spliced entries read from one file each.
+
+    For tests pinned to one file's span (replications of figures stated for 1999-2025, or
+    edits of a file that its splice partners would rightly reject as a disagreement).
+    """
+    text = (REPO / "datasets" / "catalog.toml").read_text()
+    for id_, file in files.items():
+        pattern = (rf'\[datasets\."{re.escape(id_)}"\]\nsource = "(\w+)"\nfile = "[^"]+"\n'
+                   r'splice = [^\n]+\n')
+        text, n = re.subn(pattern, rf'[datasets."{id_}"]\nsource = "\1"\nfile = "{file}"\n',
+                          text)
+        assert n == 1, f"{id_} is not a spliced entry of the catalog"
+    return text
 
 
 @pytest.fixture

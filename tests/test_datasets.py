@@ -50,7 +50,8 @@ def test_catalog_entries_are_well_formed(project):
         assert entry.lag_days >= 0 and entry.columns
     rut = catalog.get("index.RUT")
     assert (rut.source, rut.file, rut.frequency, rut.lag_days) == (
-        "yahoo", "indices/RUT.csv", "daily", 0)
+        "yahoo", "indices/RUT_ohlcv_to2020.csv.gz", "daily", 0)
+    assert rut.splice == ("indices/RUT.csv", "indices/RUT_ohlc_2016-2026-08.csv.gz")
     assert catalog.get("fred.CPIAUCSL").lag_days == 14
     assert catalog.get("fred.GDP").frequency == "quarterly"
     assert catalog.get("fred.GDP").lag_days == 30
@@ -124,12 +125,16 @@ def test_build_writes_parquet_with_provenance(project, synthetic_mirror):
     assert outcome.status == "built"
     path = project / "datasets" / "index.RUT.parquet"
     meta = datasets.read_meta(path)
-    src = synthetic_mirror / "indices/RUT.csv"
+    parts = [synthetic_mirror / f for f in catalog.get("index.RUT").files]  # spliced files
+    src = parts[0]
     n = len(trading_days())
     assert meta == outcome.meta
     assert (meta.rows, meta.first, meta.last) == (n, "2023-01-03", "2024-12-31")
-    assert meta.source_sha256 == datasets.file_sha256(src)
+    assert meta.source_sha256 == datasets.sources_sha256(parts)
     assert meta.source_file == str(src)
+    used = [p["ranges"] for p in meta.provenance["parts"]]
+    assert used == [[["2023-01-03", "2023-09-29", 187], ["2023-10-03", "2023-12-29", 62]],
+                    [["2023-10-02", "2023-10-02", 1], ["2024-01-02", "2024-12-31", 252]], []]
     assert meta.entry_sha256 == datasets.entry_sha256(catalog.get("index.RUT"))
     frame, loaded_meta = datasets.load(catalog, "index.RUT", synthetic_mirror)
     assert loaded_meta == meta

@@ -68,3 +68,33 @@ def test_effective_funds_rate_runs_from_1954(deep):
     dff, meta = deep("fred.DFF")
     assert (meta.first, meta.last) == ("1954-07-01", "2026-08-20")
     assert dff.loc["2026-08-20", "value"] == pytest.approx(dff["value"].dropna().iloc[-1])
+
+
+@pytest.mark.parametrize(("id_", "first", "last", "rows"), [
+    ("index.GSPC", "1927-12-30", "2026-08-21", 24777),
+    ("index.RUT", "1987-09-10", "2026-08-21", 9811),
+    ("index.IXIC", "1971-02-05", "2026-08-21", 14003),
+    ("index.NDX", "1985-10-01", "2026-02-27", 10181),
+])
+def test_spliced_indices_span_and_agree(deep, id_, first, last, rows):
+    frame, meta = deep(id_)
+    assert (meta.first, meta.last, meta.rows) == (first, last, rows)
+    assert not frame.index.has_duplicates and frame.index.is_monotonic_increasing
+    assert frame["close"].notna().all() and (frame["close"] > 0).all()
+    prov = meta.provenance
+    assert prov["largest_gap"]["relative_gap"] < 1e-5  # files agree to 1e-5 on every overlap
+    used = sum(r[2] for p in prov["parts"] for r in p["ranges"])
+    assert used == rows
+    longest = prov["gaps"][0] if prov["gaps"] else None
+    assert longest in (["1933-03-03", "1933-03-15", 12], ["2001-09-10", "2001-09-17", 7])
+
+
+def test_rut_splice_points(deep):
+    frame, meta = deep("index.RUT")
+    parts = {p["file"]: p for p in meta.provenance["parts"]}
+    assert parts["indices/RUT.csv"]["holes_filled"] == ["2020-10-02"]
+    assert parts["indices/RUT_ohlc_2016-2026-08.csv.gz"]["ranges"] == [
+        ["2025-09-25", "2026-08-21", 228]]
+    # the MANIFEST's episode figures
+    assert frame.loc["2025-12-31", "close"] == pytest.approx(2481.9, abs=0.05)
+    assert frame.loc["2026-06-30", "close"] == pytest.approx(3024.4, abs=0.05)

@@ -63,15 +63,21 @@ def test_build_all(built):
     assert not [p for p in (built["home"] / "datasets").iterdir() if p.name.startswith(".")]
 
 
+RUT_FIRST_CLOSE = 168.970001  # indices/RUT_ohlcv_to2020.csv.gz, 1987-09-10 Close
+
+
 def test_rut_coverage(built):
     frame, meta = datasets.load(built["catalog"], "index.RUT", built["mirror"])
-    assert (meta.first, meta.last) == ("1999-01-04", "2025-09-24")
-    assert frame.index[0] == pd.Timestamp("1999-01-04")
-    assert frame.index[-1] == pd.Timestamp("2025-09-24")
-    assert frame["close"].iloc[0] == pytest.approx(421.260009765625)
-    assert frame["close"].iloc[-1] == pytest.approx(2434.97998046875)
-    assert meta.rows == len(frame) == frame["close"].notna().sum()
-    assert "1999-01-04 .. 2025-09-24" in text_of(built["shown"])
+    # spliced: Yahoo 1987-09-10 .. 2020, first-pass file to 2025-09-24, heliar to 2026-08-21
+    assert (meta.first, meta.last) == ("1987-09-10", "2026-08-21")
+    assert frame.index[0] == pd.Timestamp("1987-09-10")
+    assert frame.index[-1] == pd.Timestamp("2026-08-21")
+    assert frame["close"].iloc[0] == pytest.approx(RUT_FIRST_CLOSE)
+    assert frame.loc["1999-01-04", "close"] == pytest.approx(421.260009765625)
+    assert frame.loc["2025-09-24", "close"] == pytest.approx(2434.97998046875)
+    assert frame["close"].iloc[-1] == pytest.approx(3017.87)
+    assert meta.rows == len(frame) == frame["close"].notna().sum() == 9811
+    assert "1987-09-10 .. 2026-08-21" in text_of(built["shown"])
 
 
 def test_hy_spread_first_date(built):
@@ -86,7 +92,8 @@ def test_list_shows_every_dataset(built):
     for id_ in built["catalog"].entries:
         assert id_ in text
     assert "not built" not in text
-    assert "index.RUT daily 1999-01-04 2025-09-24 6723 yahoo 0" in text
+    assert "index.RUT daily 1987-09-10 2026-08-21 9811 yahoo 0" in text
+    assert "index.GSPC daily 1927-12-30 2026-08-21 24777 yahoo 0" in text
     assert "fred.BAMLH0A0HYM2 daily 1996-12-31" in text
     assert "french.ff3 daily 1926-07-01 2024-12-31" in text
 
@@ -168,5 +175,5 @@ def test_panel_publication_lags_on_real_dates(built):
             "cpi"] = np.nan  # a reading older than the staleness limit counts as no data
     np.testing.assert_array_equal(panel.daily("fred.CPIAUCSL"), ref["cpi"].to_numpy())
     assert (ref["avail"].dropna() <= ref.loc[ref["avail"].notna(), "day"]).all()
-    assert panel.index[0] == pd.Timestamp("1999-01-04")
-    assert panel.index[-1] == pd.Timestamp("2025-09-24")
+    assert panel.index[0] == pd.Timestamp("1987-09-10")
+    assert panel.index[-1] == pd.Timestamp("2026-08-21")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, write_synthetic_mirror
+from conftest import REPO, single_file_catalog, write_synthetic_mirror
 
 from engine import runfolder
 from engine.data import datasets
@@ -68,7 +68,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     (home / "datasets").mkdir(parents=True)
     (home / "studies").mkdir()
-    shutil.copy2(REPO / "datasets" / "catalog.toml", home / "datasets" / "catalog.toml")
+    # index.GSPC read from one file (no splice): these tests revise that file's last close,
+    # which a splice would rightly refuse as a disagreement with its partner files
+    (home / "datasets" / "catalog.toml").write_text(single_file_catalog({"index.GSPC": GSPC}))
     mirror = tmp_path / "mirror"
     real = _real_mirror()
     if real is not None:

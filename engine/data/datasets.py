@@ -307,8 +307,10 @@ def load(catalog: Catalog, id_: str,
         files = [mirror / split_file(f)[0] for f in entry.files]
         src = files[0]
         if all(f.exists() for f in files) and sources_sha256(files) != meta.source_sha256:
+            what = ("its catalog entry changed (files or splice)"
+                    if meta.entry_sha256 != entry_sha256(entry) else "its mirror file changed")
             raise DataError(
-                f"dataset '{id_}' is stale: its mirror file changed since the last build "
+                f"dataset '{id_}' is stale: {what} since the last build "
                 f"({meta.built_at})", where=str(src),
                 fix=f"rebuild it: study data build {id_}")
     try:

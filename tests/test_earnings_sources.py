@@ -173,3 +173,48 @@ def test_no_look_ahead_ie_bamhi_shoppa_spf(tmp_path):
     full = earnings.cprof_from_sheet(sheet, Path("x"))
     short = earnings.cprof_from_sheet(sheet.iloc[:2], Path("x"))
     pd.testing.assert_frame_equal(short, full.iloc[:2])
+
+
+def spdji_sheet(rows: list[list]) -> pd.DataFrame:
+    head = [["S&P Dow Jones Indices"] + [None] * 8, ["S&P 500 QUARTERLY DATA"] + [None] * 8,
+            [None] * 9, [None, "OPERATING", "AS REPORTED", "CASH", "SALES", "BOOK VAL",
+                         "CAPITAL", None, None],
+            ["QUARTER", "EARNINGS", "EARNINGS", "DIVIDENDS", "PER", "PER", "EXPENDITURE", None,
+             None],
+            ["END", "PER SHR", "PER SHR", "PER SHR", "SHARE", "SHARE", "PER SHARE", "PRICE",
+             "DIVISOR"]]
+    return pd.DataFrame(head + rows + [[None] * 9, ["notes", *[None] * 8]], dtype=object)
+
+
+def _q(date, op, rep, price):
+    return [date, op, rep, 1.0, None, None, None, price, 8500.0]
+
+
+def test_spdji_quarterly_serial_dates_and_blank_actuals():
+    sheet = spdji_sheet([
+        _q(46022, None, None, 6845.5),                       # 2025-12-31 as a serial number
+        _q(pd.Timestamp("2025-09-30"), None, None, 6688.5),  # blank: still an estimate
+        _q(pd.Timestamp("2025-06-30"), 64.01, 58.96, 6205.0),
+        _q(45747, 57.51, 53.89, 5611.9),                     # 2025-03-31
+        _q(pd.Timestamp("2024-12-31"), 61.21, 57.69, 5881.6),
+        _q(pd.Timestamp("2024-09-30"), 60.0, 55.0, 5762.5),
+    ])
+    frame = earnings.quarterly_from_sheet(sheet, Path("sp-eps.xlsx"))
+    assert list(frame.index) == list(pd.to_datetime(
+        ["2024-07-01", "2024-10-01", "2025-01-01", "2025-04-01", "2025-07-01", "2025-10-01"]))
+    assert frame.loc["2025-04-01", "op_eps_12m"] == pytest.approx(60.0 + 61.21 + 57.51 + 64.01)
+    assert frame["op_eps"].isna().tolist() == [False] * 4 + [True, True]
+    assert np.isnan(frame.loc["2025-07-01", "op_eps_12m"])      # never filled by an estimate
+    assert earnings.excel_date(46022) == pd.Timestamp("2025-12-31")
+    assert earnings.excel_date("Q4 2025") is None
+
+
+def test_spdji_quarterly_no_look_ahead_and_bad_sheet():
+    rows = [_q(pd.Timestamp(f"20{y}-12-31"), 10.0 + y, 9.0, 100.0) for y in range(24, 18, -1)]
+    full = earnings.quarterly_from_sheet(spdji_sheet(rows), Path("x"))
+    short = earnings.quarterly_from_sheet(spdji_sheet(rows[2:]), Path("x"))  # drop the newest
+    pd.testing.assert_frame_equal(short, full.iloc[:-2])
+    with pytest.raises(DataError, match="no 'QUARTER END' header"):
+        earnings.quarterly_from_sheet(pd.DataFrame([[1] * 9]), Path("x"))
+    with pytest.raises(DataError, match="no quarter-end dates"):
+        earnings.quarterly_from_sheet(spdji_sheet([["2025Q4", *[None] * 8]]), Path("x"))

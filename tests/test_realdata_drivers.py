@@ -15,7 +15,8 @@ pytestmark = pytest.mark.realdata
 
 IDS = ("breadth.sp500", "breadth.bamhi", "breadth.shoppa", "gdpnow.us", "gdp.first",
        "gdp.second", "gdp.third", "payrolls.first", "ip.first", "unrate.first", "cpi.first",
-       "earnings.fwd_eps", "earnings.spdji", "shiller.ie", "spf.cprof")
+       "earnings.fwd_eps", "earnings.spdji", "earnings.spdji_actuals", "shiller.ie",
+       "spf.cprof")
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,10 @@ def test_vintages_and_earnings_values(built):
     assert fe.loc["2017-01-06", "fwd_eps"] == pytest.approx(2276.97998 / 17.1, rel=1e-6)
     assert f["earnings.spdji"].loc["2026-01-01", "op_eps_4q"] == pytest.approx(310.32, abs=0.01)
     assert str(f["spf.cprof"].index[-1].date()) == "2023-02-28"
+    act = f["earnings.spdji_actuals"]
+    assert act.loc["2025-04-01", "op_eps"] == 64.01 and np.isnan(act.loc["2025-10-01", "op_eps"])
+    # MANIFEST check: the workbook's quarter-end prices equal the GSPC close
+    assert act.loc["2024-07-01", "price"] == pytest.approx(5762.48, abs=0.01)
     sp600 = f["breadth.shoppa"]["sp600_pct_above_200d"].dropna()
     assert sp600.min() > 0.0 and sp600.max() < 1.0
     assert np.isfinite(f["cpi.first"]["pct_yoy"]).sum() > 100

@@ -72,7 +72,8 @@ def test_registry_names_every_public_source():
     assert set(READERS) == {"fred", "yahoo", "shiller", "cboe", "french", "ici", "fomc",
                             # issue 13: publication-dated and pre-computed sources
                             "bamhi", "shoppa", "gdpnow", "gdp_first", "gdp_second", "gdp_third",
-                            "philly_first", "spdji_estimates", "shiller_ie", "spf_cprof"}
+                            "philly_first", "spdji_estimates", "spdji_quarterly", "shiller_ie",
+                            "spf_cprof"}
     assert set(MULTI_READERS) == {"constituents", "factset_fwd_eps"}
 
 

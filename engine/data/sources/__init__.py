@@ -52,6 +52,7 @@ READERS: dict[str, Reader] = {
     "gdp_third": realtime.gdp_reader("third"),
     "philly_first": realtime.read_first,
     "spdji_estimates": earnings.read_spdji_estimates,
+    "spdji_quarterly": earnings.read_spdji_quarterly,
     "shiller_ie": earnings.read_ie_data,
     "spf_cprof": earnings.read_spf_cprof,
 }

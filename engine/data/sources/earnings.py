@@ -12,6 +12,9 @@
 * Shiller's ``ie_data`` export: 6 title lines, then the header, a byte-order mark,
   thousands separators in quotes, and dates written ``YYYY.MM`` as numbers, so October is
   ``2024.1``: the fraction is read as text and right-padded ("1" -> "10"), never a number.
+* S&P DJI earnings workbook (``sp-eps <date>.xlsx``), sheet ``QUARTERLY DATA``: actual EPS by
+  quarter since 1988, newest first under a 3-line header; dates are datetimes or Excel serial
+  numbers (46022 = 2025-12-31); the newest quarters are blank (still estimates).
 * Survey of Professional Forecasters mean levels (``meanLevel.xlsx``, sheet ``CPROF``):
   corporate profits after tax, ``CPROF2`` = current quarter, ``CPROF6`` = four quarters
   later. The survey is released in the middle of the quarter's middle month; a survey is
@@ -192,3 +195,61 @@ def cprof_from_sheet(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
     ahead = pd.to_numeric(sheet.loc[ok, "CPROF6"], errors="coerce").to_numpy(np.float64)
     return pd.DataFrame({"cprof_growth_4q": (ahead / cur - 1.0) * 100.0, "cprof_current": cur},
                         index=pd.DatetimeIndex(dates, name="date"))
+
+
+# ----------------------------------------------------------------------------- S&P DJI workbook
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+QUARTERLY_SHEET = "QUARTERLY DATA"
+
+
+def excel_date(cell: object) -> pd.Timestamp | None:
+    """A workbook date cell: a datetime, or an Excel serial day number (46022 = 2025-12-31)."""
+    if isinstance(cell, pd.Timestamp | np.datetime64) or hasattr(cell, "year"):
+        ts = pd.Timestamp(cell)
+        return None if pd.isna(ts) else ts.normalize()
+    if isinstance(cell, int | float | np.integer | np.floating) and not isinstance(cell, bool) \
+            and 20000 <= float(cell) <= 80000 and float(cell) == int(cell):
+        return EXCEL_EPOCH + pd.Timedelta(days=int(cell))
+    return None
+
+
+def read_spdji_quarterly(path: Path) -> pd.DataFrame:
+    """Sheet ``QUARTERLY DATA`` of the S&P DJI earnings workbook (actuals since 1988)."""
+    path = Path(path)
+    try:
+        sheet = pd.read_excel(path, sheet_name=QUARTERLY_SHEET, header=None, dtype=object,
+                              engine="calamine")
+    except (OSError, ValueError, ImportError) as exc:
+        raise DataError(f"cannot read sheet {QUARTERLY_SHEET!r} ({exc})", where=str(path),
+                        fix="restore the sp-eps workbook; reading needs python-calamine") from None
+    return quarterly_from_sheet(sheet, path)
+
+
+def quarterly_from_sheet(sheet: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Actual operating / reported EPS by quarter end; the newest quarters, still estimates
+    in the report, are blank there and stay NaN (never the estimate).
+
+    Columns ``op_eps_12m`` (sum of the last 4 quarters, NaN unless all 4 are actuals),
+    ``op_eps``, ``rep_eps``, ``price``. Index: quarter start (quarterly)."""
+    first = sheet.iloc[:, 0]
+    header = [i for i, v in enumerate(first) if str(v).strip().upper() == "END"]
+    if not header or sheet.shape[1] < 8:
+        raise DataError(f"sheet {QUARTERLY_SHEET!r} has no 'QUARTER END' header row",
+                        where=str(path), fix="use the S&P DJI sp-eps workbook as published")
+    body = sheet.iloc[header[0] + 1:]
+    dates = [excel_date(v) for v in body.iloc[:, 0]]
+    n = next((i for i, d in enumerate(dates) if d is None), len(dates))
+    if n == 0:
+        raise DataError(f"sheet {QUARTERLY_SHEET!r}: no quarter-end dates under the header",
+                        where=str(path), fix="dates must be dates or Excel serial numbers")
+    body = body.iloc[:n]
+    idx = pd.DatetimeIndex(dates[:n]).to_period("Q").start_time
+
+    def num(col: int) -> np.ndarray:
+        return pd.to_numeric(body.iloc[:, col], errors="coerce").to_numpy(np.float64)
+
+    out = pd.DataFrame({"op_eps": num(1), "rep_eps": num(2), "price": num(7)},
+                       index=pd.DatetimeIndex(idx, name="date"))
+    out = out[~out.index.duplicated(keep="first")].sort_index()  # newest first in the sheet
+    out.insert(0, "op_eps_12m", out["op_eps"].rolling(4, min_periods=4).sum())
+    return out

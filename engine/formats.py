@@ -40,6 +40,17 @@ def spct(x, digits: int = 1) -> str:
     return f"{_hundred(x, digits):+.{digits}f}%" if fin(x) else DASH
 
 
+def ret(x) -> str:
+    """Signed percent for a mean return, with the digits a small one needs: +1.9%, +0.45%,
+    +0.012% (one-day means are often below 0.1%; rounding them to +0.0% hides them)."""
+    v = num(x)
+    if not math.isfinite(v):
+        return DASH
+    a = abs(100 * v)
+    digits = 1 if a >= 1 or a == 0 else 2 if a >= 0.1 else 3
+    return spct(v, digits)
+
+
 def pts(x, digits: int = 1) -> str:
     """Percentage points, for differences of rates."""
     return f"{_hundred(x, digits):+.{digits}f}" if fin(x) else DASH

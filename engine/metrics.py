@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, spct
+from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, ret, spct
 
 # --- key columns: which row (not metrics) ---------------------------------------------------
 SIGNAL = "signal"
@@ -103,9 +103,9 @@ METRICS: tuple[Metric, ...] = (
            "independent-events hit rate − base rate in percentage points"),
     Metric(EDGE, "float64", "edge, all events (pts)", pts,
            "all-events hit rate − base rate in percentage points"),
-    Metric(MEAN_FWD, "float64", "mean fwd", spct, "mean forward return after events"),
-    Metric(MEDIAN_FWD, "float64", "median fwd", spct, "median forward return after events"),
-    Metric(BASE_MEAN_FWD, "float64", "base mean fwd", spct,
+    Metric(MEAN_FWD, "float64", "mean fwd", ret, "mean forward return after events"),
+    Metric(MEDIAN_FWD, "float64", "median fwd", ret, "median forward return after events"),
+    Metric(BASE_MEAN_FWD, "float64", "base mean fwd", ret,
            "mean forward return over all valid days"),
     Metric(T_HAC, "float64", "t (HAC)", fnum,
            "Newey-West t of the event indicator, h-1 lags for the overlapping windows"),
@@ -213,9 +213,9 @@ TABLE: tuple[Column, ...] = (
            "the same share over all days of the window"),
     Column("edge (pts)", "edge (pts)", lambda r: pts(tested_edge(r)),
            "hit rate − base rate in percentage points"),
-    Column("mean fwd", "mean fwd", lambda r: spct(r.get(MEAN_FWD)),
+    Column("mean fwd", "mean fwd", lambda r: ret(r.get(MEAN_FWD)),
            "mean forward return after events", terminal=False),
-    Column("mean excess", "mean excess", lambda r: spct(mean_excess(r)),
+    Column("mean excess", "mean excess", lambda r: ret(mean_excess(r)),
            "mean forward return after events minus the all-days mean"),
     Column("hit-rate 95% CI", "CI", lambda r: ci(r.get(CI_LOW), r.get(CI_HIGH)),
            "exact (Clopper–Pearson) 95% interval of the hit rate"),

@@ -295,6 +295,9 @@ def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFram
         raise StudyError(f"metrics table lacks columns {missing}", where=where,
                          fix="re-run the study with this engine version")
     out = metrics.copy()
+    if "row" not in out.columns:  # the row's position in metrics.parquet: `study show-row`
+        out["row"] = out.index if pd.api.types.is_integer_dtype(out.index) \
+            else np.arange(len(out))
     for c in M.NUMERIC:
         if c not in out.columns:
             out[c] = np.nan

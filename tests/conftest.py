@@ -279,6 +279,8 @@ def cli() -> Callable[..., object]:
     runner = CliRunner()
 
     def invoke(*args: str, **kwargs):
+        # a wide terminal unless a test sets COLUMNS (output is not a tty: 80 by default)
+        kwargs["env"] = {"COLUMNS": "200", **(kwargs.get("env") or {})}
         result = runner.invoke(app, [str(a) for a in args], **kwargs)
         plain = re.sub(r"\x1b\[[0-9;]*m", "", result.output)
         result.text = flat(re.sub("[\u2500-\u257f]", " ", plain))  # drop table borders

@@ -37,6 +37,7 @@ def built(real_mirror: Path, tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STUDY_HOME", str(home))
         mp.delenv("STUDY_DATA_MIRROR", raising=False)
+        mp.setenv("COLUMNS", "200")  # a wide terminal (not a tty: 80 columns otherwise)
         runner = CliRunner()
         first = runner.invoke(app, ["data", "build", "--mirror", str(real_mirror)])
         second = runner.invoke(app, ["data", "build", "--mirror", str(real_mirror)])

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import anatomy, compare, data, families, run, scorecard, study
+from engine.cli import anatomy, compare, data, families, rows, run, scorecard, study
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
@@ -74,6 +74,7 @@ app.command("validate")(study.validate)
 app.command("run")(run.run_cmd)
 app.command("report")(run.report_cmd)
 app.command("compare")(compare.compare_cmd)
+app.command("show-row")(rows.show_row_cmd)
 app.command("new")(study.new_cmd)
 app.command("scorecard")(scorecard.scorecard_cmd)
 app.command("rallies")(anatomy.rallies_cmd)

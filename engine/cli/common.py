@@ -18,8 +18,10 @@ from rich.markup import escape
 
 from engine.errors import StudyError
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+# soft_wrap: messages are not broken at the width (a path or id copied from a pipe stays
+# whole); tables still fit the width (see engine.report.output).
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 # A full disk or an unwritable folder is the user's to fix (exit 2), not a bug (exit 1).
@@ -48,6 +50,19 @@ def _disk_error(exc: OSError) -> StudyError | None:
                       where=str(where) if where else None, fix=fix)
 
 
+def _fit_consoles() -> None:
+    """Width from $COLUMNS, the terminal, or 80 for a pipe (never a silent 160)."""
+    from engine.report.output import fit_console
+
+    fit_console(console, sys.stdout)
+    fit_console(err_console, sys.stderr)
+
+
+FormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", help="table (fits the terminal: $COLUMNS, else its width, else 80) | "
+    "csv | json | markdown. csv/json print every row with raw numbers, nothing else.")]
+
+
 def guarded(func):
     """Turn a StudyError (or a full/unwritable disk) into exit 2 with its message; other
     errors into exit 1 with a short note."""
@@ -56,6 +71,7 @@ def guarded(func):
     def wrapper(*args, **kwargs):
         try:
             try:
+                _fit_consoles()
                 return func(*args, **kwargs)
             except OSError as exc:
                 user_error = _disk_error(exc)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from engine import metrics as M
-from engine.cli.common import console, guarded
+from engine.cli.common import FormatOpt, console, err_console, guarded
 
 # compare --by: the help text and the error list both come from here (engine.compare checks
 # the same keys; tests/test_cli_help.py keeps them equal).
@@ -26,14 +26,17 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option(help="Folder for compare.md/.html.")] = None,
     min_independent: Annotated[int, typer.Option(
         help="Leave out rows with fewer non-overlapping events.")] = 0,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Rank signals across studies and runs (each study: its latest run)."""
     from engine.compare import compare
+    from engine.report.output import check_format, emit
+    from engine.report.terminal import metrics_out
 
+    check_format(fmt)
     table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out,
                               min_independent=min_independent)
-    from engine.report import print_table
-
-    print_table(table.head(top), f"compare — by {by}, episode {episode}"
-                + (f", horizon {horizon}" if horizon else ""), console)
-    console.print(f"wrote {md} and {html}", highlight=False)
+    machine = fmt in ("csv", "json")
+    title = f"compare — by {by}, episode {episode}" + (f", horizon {horizon}" if horizon else "")
+    emit([metrics_out(table if machine else table.head(top), title, "compare")], fmt, console)
+    (err_console if machine else console).print(f"wrote {md} and {html}", highlight=False)

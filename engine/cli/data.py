@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from engine.cli.common import MirrorOpt, console, guarded
+from engine.cli.common import FormatOpt, MirrorOpt, console, guarded
 
 
 @guarded
@@ -45,21 +44,27 @@ def data_build(
 
 
 @guarded
-def data_list() -> None:
+def data_list(fmt: FormatOpt = "table") -> None:
     """List datasets with coverage, rows, source and publication lag."""
+    import pandas as pd
+
     from engine.data import dataops
     from engine.data.catalog import Catalog
+    from engine.report.output import Out, check_format, emit
 
+    check_format(fmt)
     cov = dataops.coverage(Catalog.load())
-    table = Table(title="datasets")
-    for col in ["id", "frequency", "first", "last", "rows", "source", "lag_days", "timing"]:
-        table.add_column(col, justify="right" if col in ("rows", "lag_days") else "left")
-    for row in cov.itertuples():
-        built = row.built
-        table.add_row(row.id, row.frequency, row.first if built else "[dim]not built",
-                      row.last if built else "", str(row.rows) if built else "",
-                      row.source, str(row.lag_days), row.timing)
-    console.print(table)
+    built = cov["built"].astype(bool)
+    shown = pd.DataFrame({
+        "id": cov["id"], "frequency": cov["frequency"],
+        "first": cov["first"].where(built, "not built").astype(str),
+        "last": cov["last"].where(built, "").astype(str),
+        "rows": [str(r) if b else "" for r, b in zip(cov["rows"], built, strict=True)],
+        "source": cov["source"], "lag_days": cov["lag_days"].astype(str),
+        "timing": cov["timing"].astype(str)})
+    emit([Out("datasets", cov, display=shown, title="datasets", labels=("timing",),
+              extra={"stack_below": 12, "lead": "id"},
+              row_class=["" if b else "nodata" for b in built])], fmt, console)
 
 
 @guarded

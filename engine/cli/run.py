@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine import metrics as M
-from engine.cli.common import console, err_console, guarded
+from engine.cli.common import FormatOpt, console, err_console, guarded
 from engine.errors import StudyError
 
 
@@ -30,12 +29,18 @@ def run_cmd(
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip HTML/MD reports.")] = False,
     no_backtest: Annotated[bool, typer.Option("--no-backtest",
                                               help="Skip the vectorbt backtests.")] = False,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Run a study: evaluate every signal variant, print the ranked table, write a run folder."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from engine.report import print_table, rank_table
+    from engine.report import rank_table
+    from engine.report.output import check_format, emit
+    from engine.report.terminal import metrics_out
     from engine.runner import Overrides, run
+
+    check_format(fmt)
+    machine = fmt in ("csv", "json")
 
     if executor not in ("local", "dask"):
         raise StudyError(f"executor {executor!r} not allowed", where="--executor",
@@ -48,49 +53,56 @@ def run_cmd(
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting", total=None)
         result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
-    _print_changes(result)
+    notes = err_console if machine else console  # machine formats: only data on stdout
+    _print_changes(result, notes)
     shown = episode[0] if episode else "all"
     floor = result.study.min_independent
-    table = rank_table(result.metrics, by=M.Q_VALUE, episode=shown, min_independent=floor)
-    judged = table[table["group"] == "ranked"]
-    print_table(judged.head(top), f"{result.study.title} — evidence first: q, then independent "
-                f"events, then |edge| (episode {shown}, >= {floor} independent events)",
-                console)
-    few = table[table["group"] != "ranked"]
-    if len(few):
-        shown_few = few.head(max(0, top - len(judged.head(top))) or 5)
-        print_table(shown_few, f"too few to judge: {len(few)} rows with fewer than {floor} "
-                    f"independent events (or none), first {len(shown_few)} shown", console)
+    title = (f"{result.study.title} — evidence first: q, then independent events, then |edge|"
+             f" (>= {floor} independent events)")
+    if machine:  # every row of every episode, ranked, with its group; parameters as columns
+        ranked = rank_table(result.metrics, by="q_value", episode=None, min_independent=floor)
+        outs = [metrics_out(ranked, title, "metrics")]
+    else:
+        table = rank_table(result.metrics, by="q_value", episode=shown, min_independent=floor)
+        judged = table[table["group"] == "ranked"]
+        outs = [metrics_out(judged.head(top), title + f" · episode {shown}", "ranked")]
+        few = table[table["group"] != "ranked"]
+        if len(few):
+            shown_few = few.head(max(0, top - len(judged.head(top))) or 5)
+            outs.append(metrics_out(
+                shown_few, f"too few to judge: {len(few)} rows with fewer than {floor} "
+                f"independent events (or none), first {len(shown_few)} shown", "too_few"))
     if result.study.episodes and not episode:
-        _print_episodes(result)
+        outs.append(_episodes_out(result))
+    emit(outs, fmt, console)
     t = result.manifest.timings
-    console.print(f"run folder: [bold]{result.run_dir}[/]\n"
+    notes.print(f"run folder: [bold]{result.run_dir}[/]\n"
                   f"{result.manifest.n_variants} variants, {len(result.metrics)} rows · "
                   f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
                   + ")", highlight=False)
 
 
-def _print_episodes(result) -> None:
+def _episodes_out(result):
     """Each signal's best variant (chosen on the full sample) in every named episode."""
-    from engine.report import print_table
     from engine.report import tables as T
+    from engine.report.terminal import metrics_out
 
-    m = result.metrics
+    m = T.ensure_columns(result.metrics)
     horizon = T.middle_horizon(m, result.manifest)
     best = T.best_variants(m, min_independent=result.study.min_independent)
     best = best[best["horizon"] == horizon]
     names = [e.name for e in result.study.episodes] + ["all"]
-    print_table(T.episode_rows(m, best, names), f"by episode at {horizon} — each signal's "
-                "best variant on the full sample", console)
+    return metrics_out(T.episode_rows(m, best, names), f"by episode at {horizon} — each "
+                       "signal's best variant on the full sample", "episodes")
 
 
-def _print_changes(result) -> None:
+def _print_changes(result, out=None) -> None:
     """Say which datasets changed since the previous run of the same study."""
     from engine.runfolder import previous_run_changes
 
     changed = previous_run_changes(result.run_dir)
     for line in changed:
-        console.print(f"[yellow]{line}", highlight=False)
+        (out or console).print(f"[yellow]{line}", highlight=False)
 
 
 @guarded

@@ -20,7 +20,9 @@ def list_studies() -> None:
 
     table = Table(title="studies")
     for col in ["name", "title", "target", "signals", "variants"]:
-        table.add_column(col)
+        # names and ids are never cut (they are what you type next); titles wrap
+        table.add_column(col, no_wrap=col in ("name", "target"),
+                         overflow="fold" if col == "title" else "ellipsis")
     for file in sorted(paths.studies_dir().glob("*.toml")):
         try:
             st = load_study(file)
@@ -50,7 +52,7 @@ def show(
         console.print(f"episode {ep.name}: {ep.start} .. {ep.end}", highlight=False)
     table = Table(title="signals")
     for col in ["name", "definition", "variants", "about"]:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "name")
     for s in st.signals:
         if s.family:
             doc = (get_family(s.family).doc or "").strip().splitlines()

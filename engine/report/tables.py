@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from engine import metrics as M
 from engine.errors import StudyError
-from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, spct  # noqa: F401 (T.pct)
-from engine.metrics import mean_excess, tested_edge, tested_hit_rate  # noqa: F401
+from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, ret, spct  # noqa: F401
+from engine.metrics import mean_excess, tested_edge, tested_hit_rate
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, GROUPS, rank_evidence
 from engine.ranking import best_variants as _best
 from engine.report.verdict import MIN_INDEPENDENT_STRONG, STRONG_Q, WEAK_Q, row_class, verdict  # noqa: F401
@@ -204,3 +204,64 @@ def display_rows(rows: pd.DataFrame, lead: tuple[str, ...], with_verdict: bool =
     cols = (list(lead) + [c.title for c in shown] + (["verdict"] if with_verdict else [])
             + list(extra))
     return pd.DataFrame(records, columns=cols), classes
+
+
+# --- terminal and machine-readable rows ---------------------------------------------------
+
+SHORT_LEAD = ("horizon", "episode")  # short label columns: shown first, never cut
+LONG_LEAD = ("study", "target", "signal", "variant")  # long labels: last, cut to fit
+
+
+def terminal_rows(rows: pd.DataFrame, lead: Sequence[str] = ("signal", "variant", "horizon",
+                                                               "episode"),
+                  ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(display frame, row classes, label columns) for the terminal: ``#`` (the row id for
+    `study show-row`), the short lead columns, the numbers, then the long labels."""
+    rows = ensure_columns(rows)
+    with_ic = bool(rows["ic"].notna().any())
+    short = [c for c in SHORT_LEAD if c in lead]
+    labels = [c for c in LONG_LEAD if c in lead]
+    records, classes = [], []
+    for row in rows.to_dict("records"):
+        rec = {"#": count(row.get("row"))}
+        rec |= {c: str(row.get(c, "")) for c in short}
+        rec |= {"n/indep": events(row), "hit": pct(tested_hit_rate(row)),
+                "base": pct(row.get("base_rate")), "edge": pts(tested_edge(row)),
+                "95% CI": ci_short(row.get("ci_low"), row.get("ci_high")),
+                "q": qfmt(row.get("q_value")), "excess": ret(mean_excess(row))}
+        if with_ic:
+            rec["IC"] = fnum(row.get("ic"))
+        rec |= {c: str(row.get(c, "")) for c in labels}
+        records.append(rec)
+        classes.append(row_class(row))
+    cols = (["#", *short, "n/indep", "hit", "base", "edge", "95% CI", "q", "excess"]
+            + (["IC"] if with_ic else []) + labels)
+    return pd.DataFrame(records, columns=cols), classes, labels
+
+
+def ci_short(lo, hi) -> str:
+    return f"{pct(lo)}–{pct(hi)}" if fin(lo) and fin(hi) else "—"
+
+
+def tidy(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Metrics rows for programs and notebooks: one column per parameter (``lookback``,
+    ``series``, ...; ``param_<name>`` if the name is taken) instead of the JSON ``params``
+    string, plus ``mean_excess``. Rows keep their order and the ``row`` id."""
+    m = ensure_columns(metrics)
+    parsed = [_parse_params(p) for p in m["params"].astype(str)]
+    names: list[str] = []
+    for d in parsed:
+        names += [k for k in d if k not in names]
+    out = m.drop(columns=["params"])
+    out["mean_excess"] = out["mean_fwd"].astype(float) - out["base_mean_fwd"].astype(float)
+    for k in names:
+        col = k if k not in out.columns else f"param_{k}"
+        values = [d.get(k) for d in parsed]
+        out[col] = pd.Series([_scalar(v) if isinstance(v, dict) else v for v in values],
+                             index=out.index, dtype=object)
+        if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+               for v in values):
+            out[col] = pd.to_numeric(out[col])
+    front = ["row", "signal", "variant", "horizon", "episode"]
+    front = [c for c in front if c in out.columns]
+    return out[front + [c for c in out.columns if c not in front]].reset_index(drop=True)

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from engine import metrics as M
+from engine.formats import ret
 from engine.scorecard.score import Scorecard
 
 STATUS_STYLE = {"met": "green", "not met": "red", "no data": "yellow"}
@@ -30,46 +30,67 @@ def _num(x) -> str:
 def odds_table(sc: Scorecard) -> pd.DataFrame:
     o = sc.odds
     return pd.DataFrame({
-        "series": o["series"], "horizon": o["horizon"], "days at score": o[M.N_EVENTS],
-        "independent": o[M.N_INDEPENDENT], "hit rate": o[M.HIT_RATE].map(_pct),
-        "base rate": o[M.BASE_RATE].map(_pct), "mean": o[M.MEAN_FWD].map(_pct),
-        "median": o[M.MEDIAN_FWD].map(_pct),
-        "95% CI (hit)": [f"{_pct(a)} .. {_pct(b)}" for a, b in zip(o[M.CI_LOW], o[M.CI_HIGH],
+        "series": o["series"], "horizon": o["horizon"], "days": o[M.N_EVENTS],
+        "indep.": o[M.N_INDEPENDENT], "hit": o[M.HIT_RATE].map(_pct),
+        "base": o[M.BASE_RATE].map(_pct), "mean": o[M.MEAN_FWD].map(ret),
+        "median": o[M.MEDIAN_FWD].map(ret),
+        "hit 95% CI": [f"{_pct(a)}–{_pct(b)}" for a, b in zip(o[M.CI_LOW], o[M.CI_HIGH],
                                                                    strict=True)],
     })
 
 
+def outs(sc: Scorecard) -> list:
+    """The scorecard's tables for ``engine.report.output.emit`` (CSV: the conditions)."""
+    from engine.report.output import Out
+
+    cond = sc.conditions.drop(columns=["description"]).copy()
+    cond.insert(0, "date", str(sc.date.date()))
+    summary = pd.DataFrame([{"date": str(sc.date.date()), "score": sc.score,
+                             "n_conditions": sc.n_conditions, "n_with_data": sc.n_with_data}])
+    return [Out("conditions", cond, title=f"conditions on {sc.date.date()}",
+                labels=("rule",)),
+            Out("score", summary, title="score"),
+            Out("odds", sc.odds, display=odds_table(sc),
+                title=f"historical odds when the score was {sc.score}"),
+            Out("monotonic", sc.monotonic, title="score vs forward return (Spearman)"),
+            Out("past", sc.past, title=f"past spells with score >= {sc.score}")]
+
+
+def conditions_display(sc: Scorecard) -> pd.DataFrame:
+    c = sc.conditions
+    return pd.DataFrame({
+        "status": c["status"], "value": [_num(v) for v in c["value"]],
+        "as of": [d if isinstance(d, str) and d else "—" for d in c["value_date"]],
+        "condition": c["condition"], "rule": c["rule"].astype(str)})
+
+
 def print_scorecard(sc: Scorecard, console: Console) -> None:
-    console.print(f"[bold]{sc.study.title}[/] — as of [bold]{sc.date.date()}[/] "
+    """The scorecard in the terminal, every table fitted to the width."""
+    from engine.report.output import Out, emit
+
+    console.print(f"[bold]{escape(sc.study.title)}[/] — as of [bold]{sc.date.date()}[/] "
                   f"(only data published by then)", highlight=False)
-    t = Table(title=f"score {sc.score} of {sc.n_conditions} "
-                    f"({sc.n_with_data} conditions with data)")
-    for c in ["condition", "status", "value", "as of", "rule"]:
-        t.add_column(c, overflow="fold")
-    for r in sc.conditions.itertuples():
-        t.add_row(escape(r.condition), f"[{STATUS_STYLE[r.status]}]{r.status}", _num(r.value),
-                  r.value_date if isinstance(r.value_date, str) and r.value_date else "—",
-                  escape(str(r.rule)))
-    console.print(t)
-    _print_frame(console, odds_table(sc), f"historical odds when the score was {sc.score}")
+    cond = conditions_display(sc)
+    classes = [{"met": "strong", "no data": "nodata"}.get(s, "") for s in cond["status"]]
+    tables = [Out("conditions", sc.conditions, display=cond, labels=("condition", "rule"),
+                  row_class=classes, title=f"score {sc.score} of {sc.n_conditions} "
+                  f"({sc.n_with_data} conditions with data)"),
+              Out("odds", sc.odds, display=odds_table(sc), labels=("series",),
+                  title=f"historical odds when the score was {sc.score}")]
     mono = sc.monotonic.copy()
     if not mono.empty:
         mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
         mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop(M.CI_LOW),
                                                                   mono.pop(M.CI_HIGH), strict=True)]
-        _print_frame(console, mono, "does a higher score mean better returns? (Spearman)")
+        mono = mono.drop(columns=["horizon_days"], errors="ignore").rename(
+            columns={"n_days": "days", "n_independent": "indep."})
+        tables.append(Out("monotonic", sc.monotonic, display=mono.astype(str),
+                          labels=("series",),
+                          title="does a higher score mean better returns? (Spearman)"))
     past = sc.past.head(10)
-    _print_frame(console, past.astype(str), f"past spells with score >= {sc.score} "
-                 "(most recent first)")
-
-
-def _print_frame(console: Console, frame: pd.DataFrame, title: str) -> None:
-    t = Table(title=title)
-    for c in frame.columns:
-        t.add_column(str(c))
-    for row in frame.itertuples(index=False):
-        t.add_row(*[escape(str(v)) for v in row])
-    console.print(t)
+    tables.append(Out("past", past, display=past.astype(str),
+                      title=f"past spells with score >= {sc.score} (most recent first)"))
+    emit(tables, "table", console)
 
 
 def to_markdown(sc: Scorecard) -> str:
@@ -93,9 +114,9 @@ def to_markdown(sc: Scorecard) -> str:
 def _bucket_view(sc: Scorecard) -> pd.DataFrame:
     b = sc.buckets[sc.buckets["episode"] == "all"]
     return pd.DataFrame({"series": b["series"], "score": b["score"], "horizon": b["horizon"],
-                         "days": b[M.N_EVENTS], "indep.": b[M.N_INDEPENDENT],
-                         "hit": b[M.HIT_RATE].map(_pct), "mean": b[M.MEAN_FWD].map(_pct),
-                         "median": b[M.MEDIAN_FWD].map(_pct)})
+                         "days": b["n_events"], "indep.": b["n_independent"],
+                         "hit": b["hit_rate"].map(_pct), "mean": b["mean_fwd"].map(_pct),
+                         "median": b["median_fwd"].map(_pct)})
 
 
 def _md(frame: pd.DataFrame) -> str:

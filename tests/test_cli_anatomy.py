@@ -137,3 +137,13 @@ def test_api_returns_dataframes(project, rally_study):
     assert set(case["section"]) >= {"facts", "driver", "analog", "what happened next"}
     assert not case.loc[case["section"] == "what happened next", "knowable_on_date"].any()
     assert case.loc[case["section"] != "what happened next", "knowable_on_date"].all()
+
+
+def test_a_date_with_no_history_gives_a_labelled_empty_answer(project, rally_study, cli):
+    res = cli("analogs", "--date", "2023-01-05", "--study", rally_study(),
+              "--out", project / "out")
+    assert res.exit_code == 0, res.output
+    assert "no feature has a value on this date: no analogs" in res.text
+    case = cli("case", "--date", "2023-01-05", "--study", rally_study(), "--out", project / "out")
+    assert case.exit_code == 0, case.output
+    assert "no rally under way" in case.text and "what happened next" in case.text

@@ -122,7 +122,11 @@ def analog_fan(paths: pd.DataFrame, band: pd.DataFrame, ax: Axes | None = None,
     ax.axhline(0, color="#999999", lw=0.6)
     ax.set_xlabel("trading days after the date (entry at the next close)")
     ax.set_ylabel("rally series, % change")
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    else:
+        ax.text(0.5, 0.5, "no analog and no past day to compare with", ha="center",
+                va="center", transform=ax.transAxes, color="#555555")
     if title:
         ax.set_title(title, fontsize=10)
     return ax

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine import formats as T
 from engine.anatomy import charts as AC
 from engine.anatomy import drivers
 from engine.report import charts
-from engine.report import tables as T
 from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
 
 

@@ -172,7 +172,7 @@ def _print_case(console: Console, c) -> None:
         console.print(f"no data after {c.date.date()} yet", highlight=False)
         return
     n = c.next
-    from engine.report import tables as T
+    from engine import formats as T
 
     print_frame(console, pd.DataFrame({
         "horizon": n["horizon"], "target": n["target"].map(T.spct),

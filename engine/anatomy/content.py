@@ -191,9 +191,9 @@ def analogs_document(an) -> Document:
 def case_document(case) -> Document:
     an = case.analogs
     doc = Document(title=f"Case replay: {case.date.date()}",
-                   lead=f"Everything below the line 'what happened next' was knowable on "
+                   lead=f"Every section before 'What happened next' was knowable on "
                         f"{case.date.date()}: prices up to that close and data published by "
-                        "then. Later data is kept to the last section.",
+                        "then. Only that last section uses later data.",
                    facts=[("study", case.study_name), ("date asked", str(case.requested.date())),
                           ("as of", str(case.date.date())),
                           ("data end", str(case.data_end.date()) if case.data_end else "—")])

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT = "small-cap-rallies"
-StudyOpt = Annotated[str, typer.Option("--study", help="Study with [rallies]/[analogs] tables.")]
+StudyOpt = Annotated[str, typer.Option("--study", help="Study with rallies/analogs tables.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Folder for the reports (default "
                                                    "results/STUDY/).")]
 DateOpt = Annotated[str, typer.Option("--date", help="The date, YYYY-MM-DD.")]

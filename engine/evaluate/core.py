@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics as M
-from engine.evaluate import kernels, stats
+from engine.evaluate import bootstrap, kernels, stats
 
 METRICS = M.EVALUATED  # the registry's numeric per-variant metrics (engine.metrics)
 TEXT_COLUMNS = M.TEXT
 COUNT_METRICS = M.COUNTS
 MIN_CI_EVENTS = 3
-_CHUNK = 256  # variant columns per bootstrap block (bounds the (T, chunk) temporaries)
+_CHUNK = 256  # variant columns per event-list block (bounds the (T, chunk) temporaries)
 
 
 @dataclass(frozen=True)
@@ -238,10 +238,12 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
     t_hac = np.full((n_k, n_h, n_e), np.nan)
     fwd_t = np.ascontiguousarray(fwd.T)
     dense_cols = np.arange(n_k)
+    edges = None
     if mode == "events" and n_k:
         fallback = np.zeros(n_k, dtype=np.bool_)
         shared = kernels.shared_sums(fwd_t, ep, horizons)
-        kernels.sparse(sig, fwd_t, *shared, horizons, counts, sums, median, t_hac, fallback)
+        edges = kernels.sparse(sig, fwd_t, *shared, horizons, counts, sums, median, t_hac,
+                               fallback)
         dense_cols = np.flatnonzero(fallback)
     if len(dense_cols):
         kernels.dense(sig, fwd_t, ep, horizons, mode == "state", dense_cols, counts, sums,
@@ -257,10 +259,9 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
         m[M.HIT_RATE_INDEPENDENT] = np.where(n_ind > 0, ind_hits / np.maximum(n_ind, 1), np.nan)
     m[M.EDGE_INDEPENDENT] = m[M.HIT_RATE_INDEPENDENT] - m[M.BASE_RATE]
     m[M.CI_LOW], m[M.CI_HIGH] = stats.exact_binomial_ci(ind_hits, n_ind)
-    m[M.BOOT_LOW], m[M.BOOT_HIGH] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed)
     few = n_ind < MIN_CI_EVENTS
-    m[M.BOOT_LOW][few] = np.nan
-    m[M.BOOT_HIGH][few] = np.nan
+    m[M.BOOT_LOW], m[M.BOOT_HIGH] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed,
+                                                 few, edges)
     m[M.IC] = _ic(sig, numeric, fwd, ep)
     return m
 
@@ -282,30 +283,50 @@ def _valid(sig: np.ndarray, fwd_col: np.ndarray, mask: np.ndarray) -> np.ndarray
     return np.isfinite(sig) & (np.isfinite(fwd_col) & mask)[:, None]
 
 
-def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed):
+def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None):
     """Block-bootstrap CI of the hit rate per variant x horizon x episode (NaN when off).
 
-    Episodes are stacked as extra columns so each horizon draws its resampled histories once.
+    From each variant's event list (``engine.bootstrap``): the same intervals as
+    ``stats.block_bootstrap_ci`` on the dense event and hit indicators (block = h), whose
+    resampled histories are drawn once per horizon and shared by every variant and episode.
+    Cells in ``skip`` (K, H, E) are left NaN without being computed. ``edges`` are the
+    (pointers, days) of the rising edges when the sparse kernel already found them.
     """
     n_k, n_e = sig.shape[1], ep.shape[0]
     low, high = np.full((n_k, len(horizons), n_e), np.nan), np.full((n_k, len(horizons), n_e),
                                                                      np.nan)
     if not n_boot or n_k == 0:
         return low, high
-    for a in range(0, n_k, _CHUNK):  # bounds the (T, chunk x episodes) temporaries
-        part = sig[:, a:a + _CHUNK]
-        event = event_matrix(part, mode) & np.isfinite(part)
-        for j, h in enumerate(horizons):
-            ok = np.isfinite(fwd[:, j])[:, None] & ep.T  # (T, E)
-            den = event[:, :, None] & ok[:, None, :]  # (T, k, E)
-            num = den & (fwd[:, j] > 0)[:, None, None]
-            flat = (part.shape[0], -1)
-            lo, hi = stats.block_bootstrap_ci(num.reshape(flat).astype(np.float64),
-                                              den.reshape(flat).astype(np.float64), int(h),
-                                              n_boot, seed)
-            low[a:a + _CHUNK, j], high[a:a + _CHUNK, j] = (lo.reshape(-1, n_e),
-                                                         hi.reshape(-1, n_e))
+    ev_ptr, ev_t = edges if edges is not None else _event_lists(sig, mode)
+    for j, h in enumerate(horizons):
+        if skip[:, j].all():
+            continue
+        counts = bootstrap.replicate_counts(sig.shape[0], int(h), n_boot, seed)
+        ok = np.isfinite(fwd[:, j])
+        hit = (fwd[:, j] > 0).astype(np.float64)
+        low[:, j], high[:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, hit, ok, ep,
+                                                         skip[:, j])
     return low, high
+
+
+def _event_lists(sig: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (pointers (K+1,), days) of every variant's events, in date order.
+
+    Infinite values are no data, as in the kernels: no event on them or right after them.
+    """
+    n_k = sig.shape[1]
+    counts, days = np.zeros(n_k, dtype=np.int64), []
+    for a in range(0, n_k, _CHUNK):  # bounds the (T, chunk) boolean temporaries
+        part = sig[:, a:a + _CHUNK]
+        ev = event_matrix(part, mode) & np.isfinite(part)
+        if mode == "events":
+            ev[1:] &= np.isfinite(part[:-1])
+        k, t = np.nonzero(ev.T)
+        counts[a:a + _CHUNK] = np.bincount(k, minlength=min(_CHUNK, n_k - a))
+        days.append(t)
+    ptr = np.zeros(n_k + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, np.concatenate(days) if days else np.zeros(0, dtype=np.int64)
 
 
 def _ic(sig, numeric, fwd, ep):

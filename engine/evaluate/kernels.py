@@ -150,11 +150,12 @@ def shared_sums(fwd: np.ndarray, ep: np.ndarray, horizons: np.ndarray) -> tuple:
 
 
 def sparse(sig, fwd, valid, pv, py, pu, q, horizons, counts, sums, median, t_hac,
-           fallback) -> None:
+           fallback) -> tuple[np.ndarray, np.ndarray]:
     """Events-mode metrics from each column's rising edges and data span (see module doc).
 
     Sets ``fallback[k]`` (and leaves that column's outputs alone) when the column's data has
-    holes or its events are too dense for the pair sum to pay off.
+    holes or its events are too dense for the pair sum to pay off. Returns every column's
+    rising edges as CSR (pointers (K+1,), days), fallback columns included.
     """
     n_t = sig.shape[0]
     n_chunks = max(1, min(64, n_t // 64))
@@ -166,6 +167,7 @@ def sparse(sig, fwd, valid, pv, py, pu, q, horizons, counts, sums, median, t_hac
     _write_edges(sig, n_chunks, ev_off, tr_off, ev_t, tr_t)
     _columns(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons, counts,
              sums, median, t_hac, fallback)
+    return ev_ptr, ev_t
 
 
 def _offsets(cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

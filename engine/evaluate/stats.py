@@ -20,6 +20,9 @@ from numba import njit
 from scipy import special
 from scipy.stats import beta, binom
 
+from engine.evaluate.bootstrap import BOOT_CHUNK
+from engine.evaluate.bootstrap import block_counts as _block_counts  # one owner
+
 __all__ = [
     "bh_qvalues",
     "binomial_pvalue",
@@ -38,7 +41,6 @@ EULER_GAMMA = 0.5772156649015329
 _BINOM_RERR = 1 + 1e-7  # scipy.stats.binomtest's relative tolerance for "as likely as k"
 _NW_CHUNK_BYTES = 64 * 2**20  # Newey-West input slice processed per kernel call
 _IC_CHUNK_BYTES = 4 * 2**20  # Spearman slice: small enough for the allocator to reuse
-_BOOT_CHUNK = 128  # bootstrap replicates per count matrix; fixed so results never depend on it
 
 
 def two_sided_normal_p(t: np.ndarray) -> np.ndarray:
@@ -370,8 +372,8 @@ def block_bootstrap_ci(num: np.ndarray, den: np.ndarray, block: int, n_boot: int
     n_rows = num2.shape[0]
     rng = np.random.default_rng(seed)
     ratios = np.empty((int(n_boot), num2.shape[1]))
-    for start in range(0, int(n_boot), _BOOT_CHUNK):  # bounds the count matrix's memory
-        size = min(_BOOT_CHUNK, int(n_boot) - start)
+    for start in range(0, int(n_boot), BOOT_CHUNK):  # bounds the count matrix's memory
+        size = min(BOOT_CHUNK, int(n_boot) - start)
         counts = _block_counts(rng, n_rows, int(block), size)
         with np.errstate(invalid="ignore", divide="ignore"):
             bd = counts @ den2
@@ -399,15 +401,6 @@ def _bootstrap_inputs(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.
     if bad.any():  # copy only when something must be zeroed
         num_a, den_a = np.where(bad, 0.0, num_a), np.where(bad, 0.0, den_a)
     return num_a, den_a, squeeze
-
-
-def _block_counts(rng: np.random.Generator, n_rows: int, block: int, n_boot: int) -> np.ndarray:
-    """(n_boot, T) matrix: how many times each day appears in each circular-block replicate."""
-    n_blocks = -(-n_rows // block)
-    starts = rng.integers(0, n_rows, size=(n_boot, n_blocks))
-    days = (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :n_rows] % n_rows
-    flat = (days + (np.arange(n_boot) * n_rows)[:, None]).ravel()
-    return np.bincount(flat, minlength=n_boot * n_rows).reshape(n_boot, n_rows).astype(float)
 
 
 def _nan_quantiles(values: np.ndarray, q: float) -> np.ndarray:

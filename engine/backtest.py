@@ -24,8 +24,8 @@ Rules (the same for every variant, so variants differ only by their signal):
   forward-filled for valuation and trading. Before an asset's first valid close nothing
   trades, the equity stays 1.0 and those rows are left out of that column's statistics.
 
-All variants (and the buy-and-hold columns) go through ONE ``Portfolio.from_signals`` call
-with one column each; the statistics are then computed column-wise with numpy.
+Variants go through ``Portfolio.from_signals`` in column slices (buy-and-hold in one more
+call), one column each; the statistics are computed column-wise with numpy per slice.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ TRADING_DAYS = 252
 BH = "buy-and-hold"
 METRIC_COLUMNS = list(M.BACKTEST_COLUMNS)
 _STATS_CHUNK_BYTES = 32 * 2**20  # one (T, C) float temporary in the statistics
+_SIM_CHUNK_BYTES = 32 * 2**20  # one (T, C) float frame per vectorbt call (it makes ~15)
 _SPREAD_FLOOR = 1e-12  # smallest daily growth factor of the spread index (a wipe-out)
 
 
@@ -77,12 +78,18 @@ def backtest(
     freq: str = "1D",
     target_name: str = "target",
     bench_name: str = "benchmark",
+    equity_top: int | None = None,
 ) -> BacktestResult:
     """Long the target (or target minus benchmark when ``hedge``) while each signal is on.
 
-    ``signals`` is (T, K) of 1/0/NaN, ``labels`` its K rows (``signal``, ``variant``).
-    ``n_trials`` is how many variants were tried for the deflated Sharpe ratio (default K).
-    See the module docstring for the trading rules.
+    ``signals`` is (T, K), on where > 0 (1/0/NaN, or numeric values), ``labels`` its K rows
+    (``signal``, ``variant``). ``n_trials`` is how many variants were tried for the deflated
+    Sharpe ratio (default K). ``equity_top``: keep the equity curves of only each signal's
+    ``equity_top`` best variants by Sharpe (the ones a report can show) besides
+    buy-and-hold; None keeps every curve. See the module docstring for the trading rules.
+
+    Variants are simulated in column slices (``_SIM_CHUNK_BYTES``), so memory stays bounded
+    whatever K; columns are independent, so the numbers do not depend on the slicing.
     """
     close_a, sig, bench_a = _check_inputs(dates, close, signals, labels, bench_close, hedge,
                                           fees, slippage, n_trials)
@@ -96,22 +103,77 @@ def backtest(
                               pd.DataFrame(index=dates, columns=cols, dtype=float))
 
     asset = _spread_index(close_a, bench_a) if hedge else _ffill(close_a)
-    prices = np.column_stack([np.repeat(asset[:, None], k, axis=1)]
-                             + [_ffill(a)[:, None] for a in bh_assets])
+    bh_prices = np.column_stack([_ffill(a) for a in bh_assets])
+    cost = 2.0 if hedge else 1.0
+    keep_all = equity_top is None
+    step = max(1, _SIM_CHUNK_BYTES // (8 * n_rows))
+    bh = _simulate_buy_and_hold(dates, bh_prices, freq)
+    parts, curves = [], []
+    for a in range(0, k, step):
+        sim = _simulate_variants(dates, asset, sig[:, a:a + step], cost * fees,
+                                 cost * slippage, freq)
+        if a + step >= k:  # the last slice takes buy-and-hold along, as one call used to
+            sim = tuple(np.concatenate([x, y], axis=-1) for x, y in zip(sim, bh, strict=True))
+        parts.append(_slice_stats(*sim))
+        if keep_all:
+            curves.append(sim[0][:, :min(step, k - a)])
+    if k == 0:
+        parts.append(_slice_stats(*bh))
+    bh_value = bh[0]
+    stats = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    stats[M.DSR] = _dsr(stats, k, n_trials)
+    if keep_all:
+        kept = np.arange(k)
+    else:  # the shown variants again: columns are independent, so their curves are the same
+        kept = _best_by_sharpe(labels, stats[M.SHARPE][:k], int(equity_top))
+        curves = [_simulate_variants(dates, asset, sig[:, kept[a:a + step]], cost * fees,
+                                     cost * slippage, freq)[0]
+                  for a in range(0, len(kept), step)]
+    value = np.column_stack([*curves, bh_value]) if curves else bh_value
+    equity = pd.DataFrame(value, index=dates,
+                          columns=[names[i] for i in kept] + cols[k:])
+    return BacktestResult(_metrics_frame(labels, bh_names, stats, hedge), equity)
+
+
+def _best_by_sharpe(labels: pd.DataFrame, sharpe: np.ndarray, top: int) -> np.ndarray:
+    """Positions of each signal's ``top`` best variants by Sharpe (NaN last, ties by name),
+    in their original order: the order ``report.charts`` and the backtest table rank by."""
+    order = pd.DataFrame({"signal": labels["signal"].astype(str).to_numpy(),
+                          "col": (labels["signal"].astype(str) + "|"
+                                  + labels["variant"].astype(str)).to_numpy(),
+                          M.SHARPE: sharpe, "pos": np.arange(len(labels))})
+    order = order.sort_values([M.SHARPE, "col"], ascending=[False, True], na_position="last",
+                              kind="stable")
+    best = order.groupby("signal", sort=False).head(top)
+    return np.sort(best["pos"].to_numpy())
+
+
+def _simulate_variants(dates, asset, sig, fees, slippage, freq):
+    """One slice of variants on the shared asset -> value, live, held, trades, win rate."""
+    n = sig.shape[1]
+    prices = np.repeat(asset[:, None], n, axis=1)
     live = np.isfinite(prices)
     wanted = np.zeros(prices.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
-        wanted[1:, :k] = sig[:-1] > 0  # held after day t's close = signal of day t-1
-    wanted[:, k:] = True
-    cost = np.full(prices.shape[1], 2.0 if hedge else 1.0)
-    cost[k:] = 0.0  # buy-and-hold is costless
+        wanted[1:] = sig[:-1] > 0  # held after day t's close = signal of day t-1
     value, held, n_trades, win_rate = _simulate(dates, prices, wanted & live, ~wanted & live,
-                                                cost * fees, cost * slippage, freq)
+                                                np.full(n, fees), np.full(n, slippage), freq)
+    return value, live, held, n_trades, win_rate
+
+
+def _simulate_buy_and_hold(dates, prices, freq):
+    """Buy-and-hold columns: always in the market from the first valid close, no costs."""
+    live = np.isfinite(prices)
+    zero = np.zeros(prices.shape[1])
+    value, held, n_trades, win_rate = _simulate(dates, prices, live, np.zeros_like(live),
+                                                zero, zero, freq)
+    return value, live, held, n_trades, win_rate
+
+
+def _slice_stats(value, live, held, n_trades, win_rate) -> dict[str, np.ndarray]:
     stats = _stats_by_slices(value, live, held)
     stats[M.N_TRADES], stats[M.WIN_RATE] = n_trades, win_rate
-    stats[M.DSR] = _dsr(stats, k, n_trials)
-    equity = pd.DataFrame(value, index=dates, columns=cols)
-    return BacktestResult(_metrics_frame(labels, bh_names, stats, hedge), equity)
+    return stats
 
 
 # --------------------------------------------------------------------------- inputs

@@ -332,19 +332,28 @@ def _paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray,
 
 
 def run_backtest(study: Study, panel: Panel, sm: SignalMatrix, window: np.ndarray):
-    """vectorbt portfolios for every boolean view of every variant, inside the study window."""
+    """vectorbt portfolios for every boolean view of every variant, inside the study window.
+
+    A numeric signal is on where its value is > 0, the backtest's own rule, so the matrix
+    goes in as it is; the window is a slice (no copy of the matrix). Equity curves are kept
+    for each signal's ``EQUITY_TOP`` best variants by Sharpe (what the reports can show).
+    """
     from engine.backtest import backtest
 
-    on = np.where(sm.numeric[None, :], (sm.values > 0).astype(np.float64), sm.values)
-    on[np.isnan(sm.values)] = np.nan
-    idx = panel.index[window]
+    rows = np.flatnonzero(window)
+    span = slice(rows[0], rows[-1] + 1)
+    if len(rows) != span.stop - span.start:  # not one contiguous range: index it
+        span = rows
     res = backtest(
-        idx, panel.close("@target")[window], on[window], sm.labels,
-        bench_close=panel.close("@benchmark")[window] if study.benchmark else None,
+        panel.index[span], panel.close("@target")[span], sm.values[span], sm.labels,
+        bench_close=panel.close("@benchmark")[span] if study.benchmark else None,
         hedge=study.backtest.hedge, fees=study.backtest.fees, slippage=study.backtest.slippage,
         target_name=study.target, bench_name=study.benchmark or "benchmark",
+        equity_top=EQUITY_TOP,
     )
     equity = res.equity.copy()
     equity.index.name = "date"
     return res.metrics.reset_index(drop=True), equity
 
+
+EQUITY_TOP = 20  # equity curves kept per signal (its best variants by Sharpe)

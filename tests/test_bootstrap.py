@@ -99,3 +99,92 @@ def test_replicate_counts_are_block_bootstrap_draws():
         bootstrap.event_ratio_ci(c, np.array([0]), np.array([], int), np.ones(100),
                                  np.ones(100, bool), np.ones((1, 100), bool),
                                  np.zeros((0, 1), bool), alpha=1.5)
+
+
+# ------------------------------------------------------------------ event paths kernel
+
+
+def _paths_reference(close, sig, max_days, mode, bench=None, mask=None):
+    """The previous event_paths: (events x steps) path matrix summed with np.add.at."""
+    ev = event_matrix(sig, mode)
+    if mask is not None:
+        ev &= mask[:, None]
+    k, t = np.nonzero(ev.T)
+    steps = np.arange(max_days + 1)
+
+    def path(c):
+        n = len(c)
+        entry = t + 1
+        idx = entry[:, None] + steps[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            base = np.where(entry < n, c[np.minimum(entry, n - 1)], np.nan)
+            out = c[np.minimum(idx, n - 1)] / base[:, None] - 1.0
+        out[idx >= n] = np.nan
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    p = path(close) if bench is None else path(close) - path(bench)
+    ok = np.isfinite(p)
+    vals = np.where(ok, p, 0.0)
+    shape = (sig.shape[1], max_days + 1)
+    count, total, squares = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    np.add.at(count, k, ok.astype(np.float64))
+    np.add.at(total, k, vals)
+    np.add.at(squares, k, vals * vals)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        var = np.where(count > 1, (squares - count * mean * mean) / (count - 1), np.nan)
+    return mean, np.sqrt(np.maximum(var, 0.0)), count.astype(np.int64)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(30, 300), k=st.integers(1, 8), seed=st.integers(0, 2**16),
+       with_bench=st.booleans(), mode=st.sampled_from(["events", "state"]))
+def test_event_paths_kernel_bit_identical_to_add_at(n, k, seed, with_bench, mode):
+    from engine.evaluate import event_paths
+
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    close[rng.random(n) < 0.02] = np.nan  # holes in the prices
+    bench = 50 * np.exp(np.cumsum(rng.normal(0, 0.01, n))) if with_bench else None
+    sig = _persistent_signals(rng, n, k)
+    mask = rng.random(n) < 0.8
+    max_days = int(rng.integers(1, 60))
+    got = event_paths(close, sig, np.zeros(k, bool), max_days, mode, bench, mask)
+    want = _paths_reference(close, sig, max_days, mode, bench, mask)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+# ------------------------------------------------------------------ backtest in column slices
+
+
+def test_backtest_slices_and_shown_equity_equal_one_call(monkeypatch):
+    import pandas as pd
+
+    from engine import backtest as bt
+    from engine.report import charts
+
+    rng = np.random.default_rng(8)
+    n, k = 300, 9
+    dates = pd.bdate_range("2020-01-01", periods=n)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    bench = 50 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    sig = _persistent_signals(rng, n, k)
+    labels = pd.DataFrame({"signal": ["a"] * 5 + ["b"] * 4, "variant": [f"v{i}" for i in range(k)]})
+    kw = dict(bench_close=bench, hedge=True, fees=0.001, slippage=0.0005)
+    whole = bt.backtest(dates, close, sig, labels, **kw)
+    monkeypatch.setattr(bt, "_SIM_CHUNK_BYTES", 8 * n * 2)  # two columns per vectorbt call
+    sliced = bt.backtest(dates, close, sig, labels, **kw)
+    # numpy's column sums may round differently with the slice width: 1e-12, not bits
+    pd.testing.assert_frame_equal(sliced.metrics, whole.metrics, check_exact=False, rtol=1e-12,
+                                  atol=1e-15)
+    pd.testing.assert_frame_equal(sliced.equity, whole.equity, check_exact=True)
+    top = bt.backtest(dates, close, sig, labels, equity_top=2, **kw)
+    pd.testing.assert_frame_equal(top.metrics, sliced.metrics, check_exact=True)
+    assert len(top.equity.columns) == 2 + 2 + 2  # 2 per signal + 2 buy-and-hold
+    pd.testing.assert_frame_equal(top.equity, whole.equity[top.equity.columns],
+                                  check_exact=True)
+    # the chart's choice (best variant per signal by Sharpe) is among the kept curves
+    assert charts.equity_columns(top.equity, top.metrics) == charts.equity_columns(
+        whole.equity, whole.metrics)

@@ -389,33 +389,15 @@ def event_paths(
     sig = np.asarray(signals, dtype=np.float64)
     n_k, d = sig.shape[1], int(max_days) + 1
     t, k = _events_in(sig, mode, mask)
-    steps = np.arange(d)
-    path = _path(np.asarray(close, dtype=np.float64), t, steps)
-    if bench_close is not None:
-        path = path - _path(np.asarray(bench_close, dtype=np.float64), t, steps)
-    ok = np.isfinite(path)
-    vals = np.where(ok, path, 0.0)
+    ptr = np.zeros(n_k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(k, minlength=n_k), out=ptr[1:])
     count = np.zeros((n_k, d))
     total = np.zeros((n_k, d))
     squares = np.zeros((n_k, d))
-    np.add.at(count, k, ok.astype(np.float64))
-    np.add.at(total, k, vals)
-    np.add.at(squares, k, vals * vals)
+    bench = None if bench_close is None else np.asarray(bench_close, dtype=np.float64)
+    kernels.path_sums(np.asarray(close, dtype=np.float64), bench, ptr, t.astype(np.int64), d,
+                      count, total, squares)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, np.nan)
         var = np.where(count > 1, (squares - count * mean * mean) / (count - 1), np.nan)
     return mean, np.sqrt(np.maximum(var, 0.0)), count.astype(np.int64)
-
-
-def _path(close: np.ndarray, t: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """close[t+1+d] / close[t+1] - 1 for each event row t and step d (NaN past the end)."""
-    n = len(close)
-    entry = t + 1
-    idx = entry[:, None] + steps[None, :]
-    inside = idx < n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        base = np.where(entry < n, close[np.minimum(entry, n - 1)], np.nan)
-        out = close[np.minimum(idx, n - 1)] / base[:, None] - 1.0
-    out[~inside] = np.nan
-    out[~np.isfinite(out)] = np.nan
-    return out

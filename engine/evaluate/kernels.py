@@ -367,3 +367,51 @@ def _hac_t_sparse(evs, y, t0, t1, nd, ne, s_ev, s_all, lags, pv, py, q,
                 break
             b2 += 2.0 * d[i] * d[m] * (lags + 1.0 - gap)
     return _t_from(slope, a2 + 2.0 * ab + b2, lags, sxx)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def path_sums(close, bench, ptr, ev_t, n_steps, count, total, squares):  # pragma: no cover
+    """Event-study sums per variant k and step d, events ``ev_t[ptr[k]:ptr[k + 1]]``.
+
+    The path of an event on day t is ``close[t+1+d] / close[t+1] - 1`` (minus the same for
+    ``bench`` when given), NaN past the data or where not finite; count/total/squares add
+    its finite values in event order (what ``np.add.at`` over the event rows did, without
+    the (events x steps) temporaries).
+    """
+    n = len(close)
+    for k in prange(len(ptr) - 1):
+        for i in range(ptr[k], ptr[k + 1]):
+            entry = ev_t[i] + 1
+            if entry >= n:
+                continue
+            base = close[entry]
+            base_b = bench[entry] if bench is not None else 0.0
+            for step in range(min(n_steps, n - entry)):
+                v = close[entry + step] / base - 1.0
+                if bench is not None:
+                    v = v - (bench[entry + step] / base_b - 1.0)
+                if v - v == 0.0:  # finite
+                    count[k, step] += 1.0
+                    total[k, step] += v
+                    squares[k, step] += v * v
+
+
+@njit(cache=True)
+def cooldown_spells(a, n):  # pragma: no cover - numba compiled
+    """``engine.signals.combine.cooldown`` on a (T, K) float array (its docstring has the rule)."""
+    t_len, k = a.shape
+    out = a.copy()
+    for j in range(k):
+        last = -(1 << 60)
+        keep = False
+        for t in range(t_len):
+            v = a[t, j]
+            on = v == 1.0
+            was_on = t > 0 and a[t - 1, j] == 1.0
+            if on and not was_on:
+                keep = t - last >= n
+                if keep:
+                    last = t
+            if on and not keep:
+                out[t, j] = 0.0
+    return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from functools import reduce
 
-import numba
 import numpy as np
 
 
@@ -64,26 +63,6 @@ def persistence(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
-def _cooldown(a: np.ndarray, n: int) -> np.ndarray:  # pragma: no cover - numba compiled
-    t_len, k = a.shape
-    out = a.copy()
-    for j in range(k):
-        last = -(1 << 60)
-        keep = False
-        for t in range(t_len):
-            v = a[t, j]
-            on = v == 1.0
-            was_on = t > 0 and a[t - 1, j] == 1.0
-            if on and not was_on:
-                keep = t - last >= n
-                if keep:
-                    last = t
-            if on and not keep:
-                out[t, j] = 0.0
-    return out
-
-
 def cooldown(a: np.ndarray, n: int) -> np.ndarray:
     """Keep a spell only if its rising edge comes >= ``n`` days after the last kept edge.
 
@@ -94,5 +73,7 @@ def cooldown(a: np.ndarray, n: int) -> np.ndarray:
     if n <= 0:
         return a.copy()
     squeeze = a.ndim == 1
-    out = _cooldown(np.ascontiguousarray(_as2d(a)), int(n))
+    from engine.kernels import cooldown_spells  # lazy: listing studies needs no numba
+
+    out = cooldown_spells(np.ascontiguousarray(_as2d(a)), int(n))
     return out[:, 0] if squeeze else out

@@ -42,8 +42,10 @@ def entry_lead(values: np.ndarray, advance: np.ndarray) -> np.ndarray:
     of t-1, the close before the window: an h-day horizon then spans the window's first h
     days (Santa Claus: h = 7 is the whole window). In state mode the 1-day return of each
     window day becomes that day's own close-to-close return."""
-    out = np.array(values, dtype=np.float64, copy=True)
     cols = np.flatnonzero(np.asarray(advance, dtype=bool))
+    if not cols.size:  # nothing moves: no copy of a matrix that can be GBs
+        return np.asarray(values, dtype=np.float64)
+    out = np.array(values, dtype=np.float64, copy=True)
     if cols.size:
         moved = np.full((out.shape[0], cols.size), np.nan)
         moved[:-ENTRY_LEAD] = out[ENTRY_LEAD:, cols]
@@ -141,7 +143,7 @@ def compute_signals(study: Study, panel: Panel, entry_timing: bool = True) -> Si
         rows.extend({"signal": name, "variant": v, "params": p}
                     for v, p in zip(variants, params, strict=True))
     adv_arr = np.array(adv, dtype=bool)
-    values = np.concatenate(cols, axis=1)
+    values = cols[0] if len(cols) == 1 else np.concatenate(cols, axis=1)  # no copy of one
     if entry_timing:
         values = entry_lead(values, adv_arr)
     return SignalMatrix(values, np.array(numeric_flags, dtype=bool), pd.DataFrame(rows),

@@ -22,6 +22,7 @@ from engine.signals.base import (
     per_group,
 )
 
+_COLUMN_CHUNK = 512  # variants per slice when building a sweep
 SERIES = Param("series", "series", "@target", help="price series, e.g. @target or index.RUT")
 
 
@@ -46,12 +47,21 @@ def ma_cross(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     rising edge is the crossover day. Data: `series` (default the target). Lag: the series'
     catalog lag (0 for prices). NaN until `slow` observations exist.
     """
-    fast = per_group(grid, ("series", "fast"), lambda series, fast: native_stat(
-        panel, series, lambda s: _ma(s, fast)))
-    slow = per_group(grid, ("series", "slow"), lambda series, slow: native_stat(
-        panel, series, lambda s: _ma(s, slow)))
-    with np.errstate(invalid="ignore"):
-        return on_off(fast > slow, ~(np.isnan(fast) | np.isnan(slow)))
+    n_k = len(grid["fast"])
+    refs, ref_code = np.unique(np.asarray(grid["series"]), return_inverse=True)
+    windows = np.concatenate([grid["fast"], grid["slow"]]).astype(np.int64)
+    # each (series, window) average once, whether a fast or a slow leg uses it
+    keys, inv = np.unique(np.tile(ref_code.ravel(), 2) * 10_000 + windows, return_inverse=True)
+    means = np.column_stack([native_stat(panel, str(refs[key // 10_000]),
+                                         lambda s, w=int(key % 10_000): _ma(s, w))
+                             for key in keys])
+    fi, si = inv.ravel()[:n_k], inv.ravel()[n_k:]
+    out = np.empty((means.shape[0], n_k))
+    for a in range(0, n_k, _COLUMN_CHUNK):  # bounds the (T, chunk) temporaries
+        f, sl = means[:, fi[a:a + _COLUMN_CHUNK]], means[:, si[a:a + _COLUMN_CHUNK]]
+        with np.errstate(invalid="ignore"):
+            out[:, a:a + _COLUMN_CHUNK] = on_off(f > sl, ~(np.isnan(f) | np.isnan(sl)))
+    return out
 
 
 def _prior_high_gap(s: pd.Series, lookback: int) -> pd.Series:

@@ -131,3 +131,33 @@ def test_job_bytes_formula():
     assert bandwidth.job_bytes(2, 10, 3, 4, 1) == 2 * (10 * 3 * 8 + 10 * 8 + 2 * 10 * 4 * 8
                                                        + 3 * 4 * 1 * 15 * 8)
     assert bandwidth.floor_seconds(10**9, 20.0) == pytest.approx(0.05)
+
+
+def test_e2e_sweep_studies_have_the_stated_sizes(tmp_path):
+    from benchmarks import e2e
+    from engine.study.spec import load_study, variant_count
+
+    for n in e2e.SIZES:
+        path = tmp_path / f"sweep-{n}.toml"
+        path.write_text(e2e.sweep_toml(n))
+        st = load_study(path)
+        assert sum(variant_count(st.signals).values()) == n
+        assert [h.days for h in st.horizons] == [21, 63, 126, 252]
+
+
+def test_e2e_summary_ratios_and_goals():
+    from benchmarks import e2e
+
+    rec = {"run 1000": [{"s": 2.0, "gib": 0.5}, {"s": 4.0, "gib": 0.7}],
+           "run 1000 metrics-only": [{"s": 1.0, "gib": 0.3}],
+           "expert 1000": [{"s": 30.0, "gib": 1.0}], "pandas 1000": [{"s": 150.0, "gib": 1.0}],
+           "baseline run 1000": [{"s": 60.0, "gib": 1.5}],
+           "light --help": [{"s": 0.2, "gib": 0.1}], "light list": [{"s": 0.5, "gib": 0.1}]}
+    out = e2e.summarize(rec, [1000])
+    assert out["run_1000_s"] == 3.0 and out["run_1000_gib"] == 0.7  # median time, max memory
+    assert out["x_expert"] == 10.0 and out["x_pandas"] == 150.0 and out["x_before_1000"] == 20.0
+    assert out["light_max_ratio"] == 2.5
+    goals = {g["goal"]: g["result"] for g in out["goals"]}
+    assert goals["light commands <= 2x study --help"] == "FAIL"
+    assert goals["vs column-vectorized pandas >= 100x (metrics only)"] == "PASS"
+    assert goals["20,000-variant default run < 20 s"] == "n/a"

@@ -141,7 +141,7 @@ def _paths_reference(close, sig, max_days, mode, bench=None, mask=None):
 @given(n=st.integers(30, 300), k=st.integers(1, 8), seed=st.integers(0, 2**16),
        with_bench=st.booleans(), mode=st.sampled_from(["events", "state"]))
 def test_event_paths_kernel_bit_identical_to_add_at(n, k, seed, with_bench, mode):
-    from engine.evaluate import event_paths
+    from engine.evaluate.core import event_paths
 
     rng = np.random.default_rng(seed)
     close = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))

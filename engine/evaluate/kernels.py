@@ -394,24 +394,3 @@ def path_sums(close, bench, ptr, ev_t, n_steps, count, total, squares):  # pragm
                     count[k, step] += 1.0
                     total[k, step] += v
                     squares[k, step] += v * v
-
-
-@njit(cache=True)
-def cooldown_spells(a, n):  # pragma: no cover - numba compiled
-    """``engine.signals.combine.cooldown`` on a (T, K) float array (its docstring has the rule)."""
-    t_len, k = a.shape
-    out = a.copy()
-    for j in range(k):
-        last = -(1 << 60)
-        keep = False
-        for t in range(t_len):
-            v = a[t, j]
-            on = v == 1.0
-            was_on = t > 0 and a[t - 1, j] == 1.0
-            if on and not was_on:
-                keep = t - last >= n
-                if keep:
-                    last = t
-            if on and not keep:
-                out[t, j] = 0.0
-    return out

@@ -7,6 +7,7 @@ inputs' sweeps. NaN ("no data that day") propagates: a combination is unknown if
 
 from __future__ import annotations
 
+import functools
 import itertools
 from functools import reduce
 
@@ -73,7 +74,33 @@ def cooldown(a: np.ndarray, n: int) -> np.ndarray:
     if n <= 0:
         return a.copy()
     squeeze = a.ndim == 1
-    from engine.kernels import cooldown_spells  # lazy: listing studies needs no numba
-
-    out = cooldown_spells(np.ascontiguousarray(_as2d(a)), int(n))
+    out = _cooldown_compiled()(np.ascontiguousarray(_as2d(a)), int(n))
     return out[:, 0] if squeeze else out
+
+
+def _cooldown_python(a: np.ndarray, n: int) -> np.ndarray:
+    """Python twin of the compiled cooldown loop over a (T, K) float array."""
+    t_len, k = a.shape
+    out = a.copy()
+    for j in range(k):
+        last = -(1 << 60)
+        keep = False
+        for t in range(t_len):
+            v = a[t, j]
+            on = v == 1.0
+            was_on = t > 0 and a[t - 1, j] == 1.0
+            if on and not was_on:
+                keep = t - last >= n
+                if keep:
+                    last = t
+            if on and not keep:
+                out[t, j] = 0.0
+    return out
+
+
+@functools.cache
+def _cooldown_compiled():
+    """The compiled twin, made on first use: listing or validating studies imports no numba."""
+    from numba import njit
+
+    return njit(cache=True)(_cooldown_python)

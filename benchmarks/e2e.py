@@ -100,6 +100,7 @@ def _peer(name: str, study: Path, out: Path) -> dict:
 def run(sizes: list[int], repeat: int, peers: list[str], cold: bool, light: bool,
         baseline: Path | None = None, baseline_sizes: tuple[int, ...] = (1000,)) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
+    print(f"work folder {tmp} (records.json is written after every case)", flush=True)
     studies = {}
     for n in sizes:
         studies[n] = tmp / f"sweep-{n}.toml"
@@ -108,6 +109,7 @@ def run(sizes: list[int], repeat: int, peers: list[str], cold: bool, light: bool
 
     def add(key: str, value: dict) -> None:
         rec.setdefault(key, []).append(value)
+        (tmp / "records.json").write_text(json.dumps(rec, indent=1))  # survives an abort
         status = "" if value.get("rc", 0) == 0 else f" FAILED rc={value['rc']} {value['err']}"
         print(f"  {key}: {value['s']:.2f} s, {value['gib']:.2f} GiB{status}", flush=True)
 

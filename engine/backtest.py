@@ -45,7 +45,7 @@ TRADING_DAYS = 252
 BH = "buy-and-hold"
 METRIC_COLUMNS = list(M.BACKTEST_COLUMNS)
 _STATS_CHUNK_BYTES = 32 * 2**20  # one (T, C) float temporary in the statistics
-_SIM_CHUNK_BYTES = 32 * 2**20  # one (T, C) float frame per vectorbt call (it makes ~15)
+_SIM_CHUNK_BYTES = 8 * 2**20  # one (T, C) float frame per vectorbt call (it makes dozens)
 _SPREAD_FLOOR = 1e-12  # smallest daily growth factor of the spread index (a wipe-out)
 
 

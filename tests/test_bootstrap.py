@@ -188,3 +188,17 @@ def test_backtest_slices_and_shown_equity_equal_one_call(monkeypatch):
     # the chart's choice (best variant per signal by Sharpe) is among the kept curves
     assert charts.equity_columns(top.equity, top.metrics) == charts.equity_columns(
         whole.equity, whole.metrics)
+
+
+def test_event_lists_in_column_slices_equal_one_pass():
+    from engine.evaluate import core
+
+    rng = np.random.default_rng(2)
+    sig = _persistent_signals(rng, 120, 2 * core._CHUNK + 7)
+    mask = rng.random(120) < 0.7
+    for mode in ("events", "state"):
+        ev = event_matrix(sig, mode) & mask[:, None]
+        k, t = np.nonzero(ev.T)
+        got_t, got_k = core._events_in(sig, mode, mask)
+        np.testing.assert_array_equal(got_t, t)
+        np.testing.assert_array_equal(got_k, k)

@@ -348,12 +348,22 @@ def _ic(sig, numeric, fwd, ep):
 
 def _events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[np.ndarray,
                                                                                 np.ndarray]:
-    """(t, k) of every event on a day inside ``mask``, in date order within each variant."""
-    ev = event_matrix(signals, mode)
-    if mask is not None:
-        ev &= np.asarray(mask, dtype=bool)[:, None]
-    k, t = np.nonzero(ev.T)
-    return t, k
+    """(t, k) of every event on a day inside ``mask``, in date order within each variant.
+
+    Column slices of ``_CHUNK`` variants bound the (T, chunk) boolean temporaries.
+    """
+    keep = None if mask is None else np.asarray(mask, dtype=bool)[:, None]
+    ts, ks = [], []
+    for a in range(0, signals.shape[1], _CHUNK):
+        ev = event_matrix(signals[:, a:a + _CHUNK], mode)
+        if keep is not None:
+            ev &= keep
+        k, t = np.nonzero(ev.T)
+        ts.append(t)
+        ks.append(k + a)
+    if not ts:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.concatenate(ts), np.concatenate(ks)
 
 
 def event_table(

@@ -38,8 +38,9 @@ PATHS = "paths.parquet"          # event-study paths: mean, band and n per day a
 PRICES = "prices.parquet"        # target (and benchmark) closes inside the study window
 BACKTEST = "backtest.parquet"    # one row per strategy (engine.metrics.BACKTEST)
 EQUITY = "equity.parquet"        # equity curves of the backtests
+VALIDATION = "validation.parquet"  # [validation]: in-sample pick vs out-of-sample, SPA p
 TABLES = {"metrics": METRICS, "events": EVENTS, "paths": PATHS, "prices": PRICES,
-          "backtest": BACKTEST, "equity": EQUITY}
+          "backtest": BACKTEST, "equity": EQUITY, "validation": VALIDATION}
 # Metrics columns every reader needs; missing optional ones are filled with NaN on reading.
 REQUIRED_COLUMNS = (M.SIGNAL, M.VARIANT, M.HORIZON, M.EPISODE)
 
@@ -257,6 +258,8 @@ class RunFolder:
     backtest: pd.DataFrame | None
     equity: pd.DataFrame | None
     prices: pd.DataFrame | None
+    validation: pd.DataFrame | None = None  # [validation] studies only
+    events: pd.DataFrame | None = None  # every event (the report lists rare signals' events)
 
 
 def read_run(run_dir: Path) -> RunFolder:
@@ -271,7 +274,8 @@ def read_run(run_dir: Path) -> RunFolder:
     metrics = ensure_columns(metrics, where=str(run_dir / METRICS))
     return RunFolder(run_dir, manifest, metrics, _parquet(run_dir / PATHS),
                      _parquet(run_dir / BACKTEST), _dated(_parquet(run_dir / EQUITY)),
-                     _dated(_parquet(run_dir / PRICES)))
+                     _dated(_parquet(run_dir / PRICES)), _parquet(run_dir / VALIDATION),
+                     _parquet(run_dir / EVENTS))
 
 
 def read_table(run_dir: Path, name: str) -> pd.DataFrame:

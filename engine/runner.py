@@ -153,8 +153,45 @@ def clip_episode_masks(mask: np.ndarray, horizons: np.ndarray) -> np.ndarray:
 
 
 def episode_tests(study: Study) -> list[bool]:
-    """Which episodes get p, q and HAC t: the full sample, and episodes with ``test = true``."""
-    return [True] + [bool(e.test) for e in study.episodes]
+    """Which episodes get p, q and HAC t: the full sample, and episodes with ``test = true``
+    (the [validation] halves are descriptive: their numbers sit in validation.parquet)."""
+    halves = [False, False] if study.validation_split else []
+    return [True] + [bool(e.test) for e in study.episodes] + halves
+
+
+def validation_episodes(index: pd.DatetimeIndex, study: Study,
+                        window: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The [validation] halves as two more episodes (in-sample clipped at the split)."""
+    if not study.validation_split:
+        return []
+    from engine.evaluate import validation as V
+
+    horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
+    ins, oos = V.split_masks(index, window, pd.Timestamp(study.validation_split), horizons)
+    if not ins.any() or not oos.any():
+        raise SpecError(f"[validation] split {study.validation_split} leaves no in-sample or "
+                        "no out-of-sample days with data", where=f"{study.path} [validation]",
+                        fix="move the split inside the data window")
+    return [(V.IN_SAMPLE, ins), (V.OUT_OF_SAMPLE, oos)]
+
+
+def run_validation(study: Study, panel: Panel, sm: SignalMatrix, metrics: pd.DataFrame,
+                   episodes: list[tuple[str, np.ndarray]]) -> pd.DataFrame:
+    """In-sample pick vs out-of-sample result per signal x horizon, with the sweep's SPA p."""
+    from engine.evaluate import validation as V
+
+    horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
+    labels = {h.days: h.label for h in study.horizons}
+    ins = dict(episodes)[V.IN_SAMPLE]
+    groups = sm.labels["signal"].to_numpy()
+    p = V.spa_pvalues(panel.close("@target"), sm.values, horizons, ins, groups, study.mode,
+                      study.n_boot, study.seed,
+                      panel.close("@benchmark") if study.benchmark else None)
+    names = np.unique(groups)
+    spa = pd.DataFrame({"signal": np.repeat(names, len(horizons)),
+                        "horizon": np.tile([labels[h] for h in horizons], len(names)),
+                        "spa_p": p.reshape(-1)})
+    return V.validation_table(metrics, spa, study.min_independent)
 
 
 @dataclass
@@ -196,8 +233,14 @@ def run(
                         fix="check the signals' series coverage (`study data list`) against "
                         "[study] start/end")
     say(f"evaluating {sm.values.shape[1]} variants x {len(study.horizons)} horizons")
+    episodes += validation_episodes(panel.index, study, window)
     metrics, events, paths_df = evaluate_all(study, panel, sm, episodes, window, ov)
     timer.lap("evaluate")
+    validation = None
+    if study.validation_split:
+        say("out-of-sample validation and SPA")
+        validation = run_validation(study, panel, sm, metrics, episodes)
+        timer.lap("validation")
     bt_metrics = equity = None
     if study.backtest.enabled:
         say("backtesting")
@@ -227,6 +270,8 @@ def run(
         if study.benchmark:
             prices["benchmark"] = panel.close("@benchmark")
         writer.parquet(runfolder.PRICES, prices[window])
+        if validation is not None:
+            writer.parquet(runfolder.VALIDATION, validation)
         if bt_metrics is not None:
             writer.parquet(runfolder.BACKTEST, bt_metrics)
             writer.parquet(runfolder.EQUITY, equity)

@@ -265,3 +265,84 @@ def test_verdict_says_no_evidence_not_no_better_than_chance():
     assert "evidence against" in verdict(against)
     # q small but the exact CI still holds the base rate: no evidence
     assert "no evidence" in verdict(row | {"q_value": 0.04, "ci_low": 0.5, "ci_high": 0.8})
+
+
+# --- out-of-sample validation and data snooping (SPA) --------------------------------------
+
+def test_spa_finds_a_real_edge_and_not_noise():
+    from engine.evaluate.validation import spa_pvalues
+
+    rng = np.random.default_rng(7)
+    n = 1500
+    ret = rng.normal(0, 0.01, n)
+    close = 100 * np.exp(np.cumsum(ret))
+    up_next = np.r_[ret[2:] > 0, False, False]  # fwd(t, 1) = close[t+2]/close[t+1] - 1
+    noise = (rng.random((n, 6)) < 0.1).astype(float)
+    seer = noise.copy()
+    seer[:, 0] = (up_next & (rng.random(n) < 0.3)).astype(float)  # knows tomorrow's sign
+    mask = np.ones(n, dtype=bool)
+    groups = np.zeros(6, dtype=int)
+    p_seer = spa_pvalues(close, seer, np.array([1]), mask, groups, "state", 500, 1)
+    assert p_seer[0, 0] < 0.01
+    # pure noise: the p-value of the best of 6 is small only about as often as it should be
+    p_noise = [spa_pvalues(close, (rng.random((n, 6)) < 0.1).astype(float), np.array([1]),
+                           mask, groups, "state", 300, 1)[0, 0] for _ in range(8)]
+    assert sum(p < 0.05 for p in p_noise) <= 2 and np.median(p_noise) > 0.2
+    # the same numbers as calling arch.bootstrap.SPA on the documented losses
+    from arch.bootstrap import SPA
+
+    fwd = np.r_[close[2:] / close[1:-1] - 1, np.nan, np.nan]
+    rows = np.isfinite(fwd)
+    hit = (fwd[rows] > 0).astype(float)[:, None]
+    d = seer[rows] * (hit - hit.mean())
+    ref = SPA(np.zeros(rows.sum()), -d, block_size=1, reps=500, bootstrap="stationary", seed=1)
+    ref.compute()
+    assert p_seer[0, 0] == pytest.approx(float(ref.pvalues["consistent"]))
+
+
+def test_split_masks_keep_in_sample_windows_before_the_split():
+    from engine.evaluate.validation import split_masks
+
+    index = pd.bdate_range("2020-01-01", periods=30)
+    ins, oos = split_masks(index, np.ones(30, bool), index[20], np.array([1, 5]))
+    # last in-sample day is 19: a day t counts when t + 1 + h <= 19
+    assert np.flatnonzero(ins[:, 0]).max() == 17 and np.flatnonzero(ins[:, 1]).max() == 13
+    assert np.flatnonzero(oos).tolist() == list(range(20, 30))
+
+
+def test_validation_table_picks_in_sample_and_reports_out_of_sample():
+    from engine.evaluate.validation import validation_table
+
+    rows = []
+    for ep, hits in (("in-sample", (0.7, 0.55)), ("out-of-sample", (0.5, 0.6))):
+        for v, h in zip(("a", "b"), hits, strict=True):
+            rows.append({"signal": "s", "variant": v, "horizon": "1m", "horizon_days": 21,
+                         "episode": ep, "n_days": 1000, "n_events": 40, "n_independent": 30,
+                         "hit_rate_independent": h, "hit_rate": h, "base_rate": 0.5,
+                         "edge_independent": h - 0.5, "ci_low": h - 0.15,
+                         "ci_high": h + 0.15, "q_value": np.nan})
+    table = validation_table(pd.DataFrame(rows),
+                             pd.DataFrame({"signal": ["s"], "horizon": ["1m"], "spa_p": [0.2]}))
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row["variant"] == "a" and row["n_variants"] == 2 and row["spa_p"] == 0.2
+    assert row["is_hit_rate_independent"] == 0.7 and row["oos_hit_rate_independent"] == 0.5
+
+
+def test_validation_section_parses_and_checks_the_split(tmp_path):
+    import datetime as dt
+
+    from engine.errors import SpecError
+    from engine.study.spec import parse_study
+
+    raw = {"study": {"title": "t", "question": "q", "target": "index.RUT",
+                     "start": "2000-01-01", "end": "2020-01-01"},
+           "validation": {"split": "2012-01-01"},
+           "signals": [{"name": "a", "family": "seasonality.january"}]}
+    assert parse_study(raw, tmp_path / "x.toml").validation_split == dt.date(2012, 1, 1)
+    raw["validation"] = {"split": "2021-01-01"}
+    with pytest.raises(SpecError, match=r"validation\.split"):
+        parse_study(raw, tmp_path / "x.toml")
+    raw["validation"] = {"spilt": "2012-01-01"}
+    with pytest.raises(SpecError, match="did you mean 'split'"):
+        parse_study(raw, tmp_path / "x.toml")

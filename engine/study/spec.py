@@ -28,7 +28,9 @@ HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
 MODES = ("events", "state")
 STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
               "seed", "n_boot", "max_variants", "min_independent"}
-TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard", "rallies", "analogs", "case"}
+TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard", "rallies", "analogs", "case",
+            "validation"}
+VALIDATION_KEYS = {"split"}
 SCORECARD_KEYS = {"small", "large"}
 SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
                "description"}
@@ -106,6 +108,7 @@ class Study:
     scorecard: tuple[tuple[str, str], ...] = ()  # optional [scorecard] small/large ids
     anatomy: Any = None  # rally_rules.Anatomy: optional [rallies]/[analogs]/[case]
     min_independent: int = 10  # rows below this many independent events: "too few to judge"
+    validation_split: dt.date | None = None  # [validation] split: in-sample before, OOS from
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
@@ -458,6 +461,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         if not isinstance(v, str):
             raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
         _check_ref(v, ctx, f"scorecard.{k}", catalog_ids)
+    validation_split = _validation(raw.get("validation", {}), ctx, start, end)
     from engine.study.rally_rules import parse_anatomy
 
     anatomy = parse_anatomy(raw, ctx, benchmark)
@@ -467,6 +471,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
         seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,
         signals=tuple(signals), backtest=backtest, min_independent=min_independent,
+        validation_split=validation_split,
     )
 
 
@@ -486,6 +491,24 @@ def _fraction(raw: dict, name: str, ctx: _Ctx) -> float:
     return float(value)
 
 
+def _validation(raw: Any, ctx: _Ctx, start: dt.date | None,
+                end: dt.date | None) -> dt.date | None:
+    """``[validation] split``: the first out-of-sample day (None without a [validation])."""
+    if not isinstance(raw, dict):
+        raise ctx.fail("validation", "must be a table", '[validation] split = "2015-01-01"')
+    _check_keys(raw, VALIDATION_KEYS, ctx, "validation")
+    if not raw:
+        return None
+    if "split" not in raw:
+        raise ctx.fail("validation.split", "[validation] has no split date",
+                       'split = "2015-01-01" (first out-of-sample day)')
+    split = _date(raw["split"], ctx, "validation.split")
+    if (start and split <= start) or (end and split >= end):
+        raise ctx.fail("validation.split", f"split {split} is not inside the study window "
+                       f"{start or '…'} .. {end or '…'}", "pick a date inside [study] start/end")
+    return split
+
+
 def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
     if not isinstance(raw, list):
         raise ctx.fail("episodes", "must be an array of tables", "use [[episodes]]")
@@ -496,9 +519,10 @@ def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
             raise ctx.fail(key, "must be a table", "[[episodes]] name/start/end")
         _check_keys(ep, EPISODE_KEYS, ctx, key)
         name = _str(ep, "name", ctx, key)
-        if name == "all" or name in {e.name for e in out}:
+        if name in ("all", "in-sample", "out-of-sample") or name in {e.name for e in out}:
             raise ctx.fail(f"{key}.name", f"episode name '{name}' is reserved or repeated",
-                           "'all' is the full sample; give each episode a unique name")
+                           "'all' is the full sample and in-sample/out-of-sample the [validation] "
+                           "halves; give each episode a unique name")
         for k in ("start", "end"):
             if k not in ep:
                 raise ctx.fail(f"{key}.{k}", f"episode '{name}' has no {k}",
@@ -538,4 +562,6 @@ def describe(study: Study) -> dict:
         "backtest": {"enabled": study.backtest.enabled, "fees": study.backtest.fees,
                      "slippage": study.backtest.slippage, "hedge": study.backtest.hedge},
         "seed": study.seed, "n_boot": study.n_boot, "min_independent": study.min_independent,
+        "validation": ({"split": str(study.validation_split)} if study.validation_split
+                       else None),
     }

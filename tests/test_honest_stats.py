@@ -346,3 +346,103 @@ def test_validation_section_parses_and_checks_the_split(tmp_path):
     raw["validation"] = {"spilt": "2012-01-01"}
     with pytest.raises(SpecError, match="did you mean 'split'"):
         parse_study(raw, tmp_path / "x.toml")
+
+
+# --- real data: the Santa Claus window and the first Fed cut, engine vs independent pandas --
+
+def _raw_gspc(mirror) -> pd.Series:
+    """Independent read of the long S&P 500 file (its closes equal indices/GSPC.csv on every
+    common date, see the mirror's MANIFEST)."""
+    frame = pd.read_csv(mirror / "indices" / "GSPC_ohlcv_1927-2026-08.csv.gz",
+                        parse_dates=["date"])
+    return frame.set_index("date")["close"].dropna()
+
+
+@pytest.fixture(scope="module")
+def santa_run(real_mirror, tmp_path_factory):
+    from engine.runner import Overrides, run
+
+    out = tmp_path_factory.mktemp("santa")
+    res = run("santa-claus-rally", Overrides(out=out, reports=False, backtest=False))
+    return res, pd.read_parquet(res.run_dir / "events.parquet")
+
+
+@pytest.mark.realdata
+def test_santa_claus_study_measures_the_window_itself(santa_run, real_mirror):
+    """Problem 6: the study's 7d row is the window's own return, one event per season:
+    close of the window's last day / close before its first day - 1 (Hirsch)."""
+    res, events = santa_run
+    close = _raw_gspc(real_mirror)
+    rows = []
+    for year in range(1950, close.index.year.max()):
+        dec = close[(close.index.year == year) & (close.index.month == 12)]
+        jan = close[(close.index.year == year + 1) & (close.index.month == 1)]
+        if len(dec) < 5 or len(jan) < 2:
+            continue
+        pos = close.index.get_loc(dec.index[-5])
+        rows.append((close.index[pos - 1], close.loc[jan.index[1]] / close.iloc[pos - 1] - 1))
+    ref = pd.Series(dict(rows))
+    ev = events[(events["signal"] == "santa-claus") & (events["horizon"] == "7d")]
+    ev = ev.set_index("entry_date")["fwd_return"]
+    ref = ref[(ref.index >= ev.index.min()) & (ref.index <= ev.index.max())]
+    assert len(ev) >= 26 and ev.index.equals(ref.index)  # one entry per season, the close before
+    np.testing.assert_allclose(ev.to_numpy(), ref.to_numpy(), rtol=0, atol=1e-10)
+    m = res.metrics.set_index(["signal", "horizon", "episode"]).loc[("santa-claus", "7d", "all")]
+    assert m["n_events"] == m["n_independent"] == len(ref)
+    assert m["hit_rate_independent"] == pytest.approx((ref > 0).mean(), abs=1e-12)
+    assert m["mean_fwd"] == pytest.approx(ref.mean(), abs=1e-12)
+    if ev.index.min().year <= 1951:  # the long history (1950 onward): the Almanac's figures
+        assert 0.70 <= m["hit_rate_independent"] <= 0.85  # published: about 79% up
+        assert 0.008 <= m["mean_fwd"] <= 0.018  # published: about +1.3%
+
+
+@pytest.mark.realdata
+def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirror, tmp_path):
+    """Problem 7: the first cut lands on the FOMC decision day, not a month later."""
+    from conftest import REPO
+
+    from engine.data import datasets
+    from engine.data.catalog import Catalog
+    from engine.data.panel import load_panel
+    from engine.signals import get_family
+    from engine.study.spec import expand_grid
+
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    (folder / "catalog.toml").write_bytes((REPO / "datasets" / "catalog.toml").read_bytes())
+    cat = Catalog.load(folder)
+    for id_ in ("index.GSPC", "fred.DFF", "fred.DFEDTARU", "fomc.decisions"):
+        datasets.build_one(cat, cat.get(id_), real_mirror)
+    panel, _ = load_panel(cat, ["fred.DFF", "fred.DFEDTARU", "fomc.decisions"], "index.GSPC")
+    fam = get_family("rates.first_cut")
+    params = {"rate": "fred.DFF", "target": "fred.DFEDTARU", "decisions": "fomc.decisions",
+              "gap_months": 12, "cut": 0.2}
+    on = fam.func(panel, expand_grid(fam, params)[0])[:, 0]
+    edges = panel.index[1:][(on[1:] == 1) & (on[:-1] == 0)]
+    # independent: raw files, a plain loop over decisions
+    rates = pd.read_csv(real_mirror / "fred_2026" / "rates.csv.gz", parse_dates=["date"],
+                        index_col="date")
+    old = pd.read_csv(real_mirror / "fomc" / "fomc_meeting_dates_1936-2021.csv", header=None,
+                      parse_dates=[0])[0]
+    st = pd.read_csv(real_mirror / "fomc" / "fed_statements_minutes_2020-2026_heliar.csv.gz",
+                     usecols=["date", "kind"])
+    new = pd.to_datetime(st.loc[st["kind"] == "statement", "date"].astype(str), format="%Y%m%d")
+    days = sorted(set(old[old < new.min()]) | set(new))
+    dff, tar = rates["DFF"].dropna(), rates["DFEDTARU"].dropna()
+    last_cut, first = None, []
+    for d in days:
+        after_t = tar[(tar.index > d) & (tar.index <= d + pd.Timedelta(days=7))]
+        if len(after_t) and len(tar[tar.index <= d]):
+            change = after_t.iloc[0] - tar[tar.index <= d].iloc[-1]
+        else:
+            b = dff[(dff.index >= d - pd.Timedelta(days=7)) & (dff.index < d)]
+            a = dff[(dff.index > d) & (dff.index <= d + pd.Timedelta(days=7))]
+            change = a.median() - b.median() if len(a) and len(b) else np.nan
+        if change <= -0.2:
+            if last_cut is None or last_cut < d - pd.DateOffset(months=12):
+                first.append(d)
+            last_cut = d
+    first = pd.DatetimeIndex(first)
+    inside = first[(first > panel.index[0]) & (first <= panel.index[-1])]
+    assert list(edges) == list(inside)
+    assert {"2019-07-31", "2024-09-18"} <= {str(d.date()) for d in edges}

@@ -646,13 +646,23 @@ def test_every_study_computes_on_real_data(project, real_mirror):
         results[name] = (panel, sm)
 
     panel, sm = results["fed-pivot"]
-    first_cut = sm.values[:, sm.labels.index[sm.labels.signal == "first-cut"][0]]
-    edges = panel.index[1:][(first_cut[1:] == 1) & (first_cut[:-1] == 0)]
-    # the S&P 500 now runs from 1927 and FEDFUNDS from 1980: the 1984, 1989, 1995 and 1998
-    # easing cycles appear before the four of the first-pass window (1999 ..)
-    assert [str(d.date()) for d in edges] == ["1984-10-01", "1989-07-03", "1995-08-01",
-                                              "1998-11-02", "2001-02-01", "2007-09-04",
-                                              "2019-09-03", "2024-10-01"]
+    def edges(signal: str, since: str = "1900-01-01") -> list[str]:
+        v = sm.values[:, sm.labels.index[sm.labels.signal == signal][0]]
+        days = panel.index[1:][(v[1:] == 1) & (v[:-1] == 0)]
+        return [str(d.date()) for d in days if d >= pd.Timestamp(since)]
+
+    # the old monthly-average definition (kept as first-cut-monthly) lands about a month
+    # after the decision; the S&P 500 now runs from 1927 and FEDFUNDS from 1980: the 1984,
+    # 1989, 1995 and 1998 easing cycles appear before the four of the first-pass window
+    assert edges("first-cut-monthly") == ["1984-10-01", "1989-07-03", "1995-08-01",
+                                          "1998-11-02", "2001-02-01", "2007-09-04",
+                                          "2019-09-03", "2024-10-01"]
+    # the decision-day one is on the FOMC decision day (exact from 2008-12, when the daily
+    # target range starts; 1997-02-05, 1998-05-19, 2001-01-31 and 2007-08-07 are the
+    # effective-rate misfires documented in rates.first_cut)
+    assert edges("first-cut", "1986-01-01") == [
+        "1989-07-06", "1995-07-06", "1997-02-05", "1998-05-19", "2001-01-31", "2007-08-07",
+        "2019-07-31", "2024-09-18"]
     panel, sm = results["santa-claus-rally"]
     # calendar columns are moved ENTRY_LEAD rows earlier (entry at the close before the window)
     from engine.signals.matrix import ENTRY_LEAD

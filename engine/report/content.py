@@ -37,6 +37,7 @@ def build(run: RunFolder) -> Document:
         event_study_section(run, mid),
         episodes_section(run, mid),
         *([validation_section(run)] if run.validation is not None else []),
+        *([event_list_section(run)] if _rare_signals(run) else []),
         backtest_section(run),
         heatmap_section(m, run.manifest, mid),
         variants_section(m),
@@ -235,6 +236,42 @@ def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
                   ) -> tuple[pd.DataFrame, list[str]]:
     return T.display_rows(T.episode_rows(m, best, names), ("signal", "variant", "episode"),
                           extra=(M.FLAGS,))
+
+
+# --- event lists of rare signals ----------------------------------------------------------
+
+MAX_LISTED_EVENTS = 20
+
+
+def _rare_signals(run: RunFiles) -> list[tuple[str, str]]:
+    """(signal, variant) of best variants (full sample) with 1..MAX_LISTED_EVENTS events."""
+    if run.events is None or run.events.empty:
+        return []
+    best = T.best_variants(run.metrics, min_independent=min_independent(run.manifest))
+    n = best.groupby(["signal", "variant"], sort=False)["n_events"].max()
+    return [k for k, v in n.items() if 0 < T.num(v) <= MAX_LISTED_EVENTS]
+
+
+def event_list_section(run: RunFiles) -> Section:
+    """One row per event of each rare signal: its date and forward return at every horizon
+    (e.g. the 12 months after each first Fed cut, one row per easing cycle)."""
+    s = Section("event-list", "Every event of the rare signals")
+    order = T.horizons(run.metrics, run.manifest)
+    ev = run.events
+    s.blocks.append(f"Signals whose best variant fired at most {MAX_LISTED_EVENTS} times: every "
+                    "event with the forward return from the entry close over each horizon "
+                    "(— where the window runs past the data).")
+    for signal, variant in _rare_signals(run):
+        rows = ev[(ev["signal"] == signal) & (ev["variant"] == variant)]
+        wide = rows.pivot_table(index=["date", "entry_date"], columns="horizon",
+                                values="fwd_return", aggfunc="first")
+        frame = pd.DataFrame({"event": [str(pd.Timestamp(d).date()) for d, _ in wide.index],
+                              "entry": [str(pd.Timestamp(e).date()) for _, e in wide.index]})
+        for h in order:
+            frame[h] = (wide[h].map(T.spct).to_numpy() if h in wide.columns
+                        else ["—"] * len(frame))
+        s.blocks.append(Table(frame, caption=f"{signal} ({variant})"))
+    return s
 
 
 # --- out-of-sample validation -------------------------------------------------------------

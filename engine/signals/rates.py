@@ -134,3 +134,88 @@ def fed_first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
                       lambda series, months, rise, cut: native_stat(
                           panel, series, lambda s: first_cut_flags(s, months, rise, cut)))
     return compare(flags, ">", np.full(flags.shape[1], 0.5))
+
+
+def decision_changes(decisions: pd.DatetimeIndex, rate: pd.Series,
+                     target: pd.Series | None = None, days: int = 7) -> pd.Series:
+    """Policy-rate change decided at each FOMC decision day (percentage points).
+
+    Where the daily target (upper limit, from 2008-12-16) is known on both sides, the change
+    is its value after the decision minus the value on the decision day (the range steps the
+    day after). Before that, the median of the daily effective rate over the ``days``
+    calendar days after the decision minus the median over the ``days`` before: the median
+    ignores the month- and quarter-end spikes of the effective rate. NaN where either side has
+    no observation.
+    """
+    decisions = pd.DatetimeIndex(decisions).sort_values()
+    r = rate.dropna().sort_index()
+    cal = r.asfreq("D")  # calendar days; missing days stay NaN and are skipped by the median
+    med = cal.rolling(days, min_periods=1).median()  # median over the `days` ending each day
+    before = med.reindex(decisions - pd.Timedelta(days=1)).to_numpy()
+    after = med.reindex(decisions + pd.Timedelta(days=days)).to_numpy()
+    change = after - before
+    if target is not None and not target.dropna().empty:
+        t = target.dropna().sort_index()
+        tt, tv = t.index.to_numpy(), t.to_numpy()
+        at = np.searchsorted(tt, decisions.to_numpy(), side="right") - 1
+        nxt = np.searchsorted(tt, decisions.to_numpy(), side="right")
+        ok = (at >= 0) & (nxt < len(tt))
+        okk = ok.copy()
+        okk[ok] = (tt[nxt[ok]] - decisions.to_numpy()[ok]) <= np.timedelta64(days, "D")
+        change = np.where(okk, tv[np.minimum(nxt, len(tt) - 1)] - tv[np.maximum(at, 0)], change)
+    return pd.Series(change, index=decisions)
+
+
+def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series:
+    """1.0 at decisions that cut by at least ``cut`` pp with no such cut in the
+    ``gap_months`` before (the first cut of an easing cycle), 0.0 at other decisions."""
+    d = changes.index
+    is_cut = (changes <= -cut).to_numpy()
+    cut_dates = d[is_cut]
+    prev = np.searchsorted(cut_dates.to_numpy(), d.to_numpy(), side="left") - 1
+    last_cut = np.where(prev >= 0, cut_dates.to_numpy()[np.maximum(prev, 0)],
+                        np.datetime64("NaT"))
+    since = pd.DatetimeIndex(last_cut)
+    fresh = since.isna() | (since < d - pd.DateOffset(months=gap_months))
+    out = (is_cut & fresh).astype(np.float64)
+    return pd.Series(np.where(changes.isna(), np.nan, out), index=d)
+
+
+@family(
+    "rates.first_cut",
+    params=(Param("rate", "series", "fred.DFF", help="daily effective fed funds rate"),
+            Param("target", "series", "fred.DFEDTARU", help="daily target (upper limit)"),
+            Param("decisions", "series", "fomc.decisions", help="FOMC decision days"),
+            Param("gap_months", "int", 12, min=1, max=120,
+                  help="months without a cut before a cut counts as the first"),
+            Param("cut", "float", 0.2, min=0.0, help="minimum cut (pp) at one decision")),
+)
+def first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """First cut of an easing cycle, dated on the FOMC decision day itself.
+
+    Each decision's change is read from the daily target range where it exists (from
+    2008-12-16) and from the daily effective rate before that (median of the 7 days after
+    minus the 7 days before, see ``decision_changes``). A decision that cuts by at least `cut`
+    with no cut in the previous `gap_months` is a first cut; the flag is on from that decision
+    day to the next decision, so its rising edge is the decision day and the engine enters at
+    the next close. The decision is public on its day (statements since 1994; before, markets
+    read it from open-market operations within a day or two); the rates after it only size
+    it. Intermeeting moves not in the meeting list (2001-01-03) are dated at the next
+    meeting. With the defaults the flagged decisions since 1986 are 1989-07-06, 1995-07-06,
+    1997-02-05, 1998-05-19, 2001-01-31, 2007-08-07, 2019-07-31 and 2024-09-18: from 2008-12
+    (target range) they are exact; before, the effective rate misfires where it drifted
+    without a decision (1997-02, 1998-05 and 2007-08, when the desk let it trade below the
+    unchanged target; the Fed's first cuts were 1998-09-29 and 2007-09-18) and dates the
+    2001-01-03 intermeeting cut at 2001-01-31. The mirror holds no daily target before
+    2008-12-16 (DFEDTAR), which would fix these.
+    Data: `rate`, `target`, `decisions`. Lag: none for the decision day.
+    """
+    def flags(rate: str, target: str, decisions: str, gap_months: int, cut: float):
+        dec = panel.native(decisions)
+        changes = decision_changes(dec.index[dec.to_numpy() > 0], panel.native(rate),
+                                   panel.native(target))
+        f = first_cut_days(changes, float(cut), int(gap_months))
+        pos = np.searchsorted(f.index.to_numpy(), panel.index.to_numpy(), side="right") - 1
+        return np.where(pos >= 0, f.to_numpy()[np.maximum(pos, 0)], np.nan)
+
+    return per_group(grid, ("rate", "target", "decisions", "gap_months", "cut"), flags)

@@ -2,7 +2,7 @@
 
     >>> import engine
     >>> run = engine.run_study("small-cap-revisions", horizons=["3m"])
-    >>> run.metrics.query("episode == 'all'").sort_values("q_value").head()
+    >>> run.ranked().head()        # evidence first, as `study run` prints it
     >>> run.plot_hit_rates()
 """
 
@@ -46,6 +46,21 @@ class Run:
     @property
     def paths(self) -> pd.DataFrame:
         return self._table("paths")
+
+    @property
+    def validation(self) -> pd.DataFrame:
+        """[validation] studies: in-sample pick vs out-of-sample, with the SPA p (else empty)."""
+        return self._table("validation")
+
+    def ranked(self, episode: str = "all", min_independent: int | None = None) -> pd.DataFrame:
+        """Metric rows of ``episode``, best first by the one ranking
+        (:func:`engine.ranking.rank_evidence`; floor: the study's ``min_independent``)."""
+        from engine.ranking import DEFAULT_MIN_INDEPENDENT, rank_evidence
+
+        m = self.metrics
+        floor = min_independent if min_independent is not None else (
+            (self.manifest.get("study") or {}).get("min_independent") or DEFAULT_MIN_INDEPENDENT)
+        return rank_evidence(m[m["episode"] == episode], int(floor))
 
     @property
     def report_path(self) -> Path:

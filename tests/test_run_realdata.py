@@ -104,6 +104,24 @@ def test_api_reopens_the_run(run_dir):
     assert fig.axes
 
 
+def test_issue_12_done_no_zero_width_interval_and_no_tiny_row_on_top(run_dir):
+    """The issue's "done when": no zero-width interval, no 1-2-event row above a 20+ one."""
+    import engine
+
+    run = engine.load_run(run_dir)
+    m = run.metrics
+    has = m["n_independent"] >= 1
+    assert (m.loc[has, "ci_high"] > m.loc[has, "ci_low"]).all()
+    ranked = run.ranked()
+    tiny = ranked.index[ranked["n_independent"].between(1, 2)]
+    big = ranked.index[ranked["n_independent"] >= 20]
+    assert len(big) and (len(tiny) == 0 or tiny.min() > big.max())
+    # t_hac only where it means something
+    few = m["n_independent"] < 10
+    assert m.loc[few, "t_hac"].isna().all() and m.loc[few, "p_hac"].isna().all()
+    assert (m.loc[m["episode"] != "all", "p_value"].isna()).all()
+
+
 def test_compare_ranks_across_runs(run_dir, tmp_path):
     res = CliRunner().invoke(app, ["compare", str(run_dir), "--horizon", "3m", "--by", "edge",
                                    "--out", str(tmp_path)])

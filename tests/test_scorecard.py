@@ -68,11 +68,16 @@ def test_buckets_match_a_hand_count(tiny):
     met = sc.met.to_numpy()
     score = np.nansum(met, axis=1)
     np.testing.assert_array_equal(sc.score_path.to_numpy(), score)
+    # odds are counted on today's conditions with data only (issue 12): macro-ok has no data
+    # on the last day, so past days are scored on uptrend and january alone
+    today = np.isfinite(met[-1])
+    assert not today[2]
+    score = np.nansum(met[:, today], axis=1)
     fwd = np.full(len(close), np.nan)
     fwd[:-2] = close[2:] / close[1:-1] - 1  # 1 day, entered at the next close
     rows = sc.buckets[(sc.buckets["series"] == "index") & (sc.buckets["horizon"] == "1d")
                       & (sc.buckets["episode"] == "all")].set_index("score")
-    ok = np.isfinite(fwd)
+    ok = np.isfinite(fwd) & np.isfinite(met[:, today]).all(axis=1)
     for s in range(4):
         days = ok & (score == s)
         row = rows.loc[s]
@@ -131,3 +136,33 @@ def test_scorecard_uses_nothing_published_after_the_date(monkeypatch, real_mirro
     odds = sc.odds
     assert set(odds["horizon"]) == {"1m", "3m", "6m", "12m"}
     assert (odds["n_events"] > 0).all()
+
+
+def test_odds_compare_days_scored_on_the_same_conditions(tiny):
+    """Issue 12, problem 8: "2 of 3 (2 with data)" was compared with days where all 3 had
+    data. Now the buckets use only days on which today's conditions with data had data, and
+    score those days on the same conditions."""
+    study, panel, close = tiny
+    sc = score_panel(study, panel)
+    met = sc.met.to_numpy()
+    assert sc.n_with_data == 2
+    same = np.isfinite(met[:, :2]).all(axis=1)
+    assert sc.n_comparable_days == int(same.sum())
+    rows = sc.buckets[(sc.buckets["series"] == "index") & (sc.buckets["horizon"] == "1d")
+                      & (sc.buckets["episode"] == "all")]
+    fwd = np.full(len(close), np.nan)
+    fwd[:-2] = close[2:] / close[1:-1] - 1
+    ok = same & np.isfinite(fwd)
+    assert int(rows["n_days"].iloc[0]) == int(ok.sum())
+    by_old_rule = np.nansum(met, axis=1)  # macro-ok met in Nov-Dec: scores of 3 existed
+    assert (by_old_rule[ok] == 3).any()
+    assert rows.set_index("score").loc[3, "n_events"] == 0  # no day scores 3 of today's 2
+
+
+def test_current_spell_is_listed_with_the_past_ones(tiny):
+    study, panel, _ = tiny
+    sc = score_panel(study, panel)
+    past = sc.past
+    if sc.score > 0 and len(past):
+        assert bool(past.iloc[0]["current"]) == (str(past.iloc[0]["end"]) == str(sc.date.date()))
+    assert past["current"].sum() <= 1

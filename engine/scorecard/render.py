@@ -76,7 +76,9 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
                   row_class=classes, title=f"score {sc.score} of {sc.n_conditions} "
                   f"({sc.n_with_data} conditions with data)"),
               Out("odds", sc.odds, display=odds_table(sc), labels=("series",),
-                  title=f"historical odds when the score was {sc.score}")]
+                  title=f"historical odds when the score was {sc.score} (on the "
+                  f"{sc.n_comparable_days} days scored on the same {sc.n_with_data} "
+                  "conditions)")]
     mono = sc.monotonic.copy()
     if not mono.empty:
         mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
@@ -89,7 +91,8 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
                           title="does a higher score mean better returns? (Spearman)"))
     past = sc.past.head(10)
     tables.append(Out("past", past, display=past.astype(str),
-                      title=f"past spells with score >= {sc.score} (most recent first)"))
+                      title=f"past spells with score >= {sc.score} (most recent first; "
+                      "current = the spell under way today)"))
     emit(tables, "table", console)
 
 
@@ -99,7 +102,10 @@ def to_markdown(sc: Scorecard) -> str:
              f"by then. Score **{sc.score} of {sc.n_conditions}** ({sc.n_with_data} conditions "
              "with data; a condition without data counts as not met).", "",
              "## Conditions", "", _md(conditions),
-             "", f"## Historical odds when the score was {sc.score}", "", _md(odds_table(sc)),
+             "", f"## Historical odds when the score was {sc.score}", "",
+             f"Over the {sc.n_comparable_days} past days on which all {sc.n_with_data} "
+             "conditions that have data today also had data, scored on those conditions only.",
+             "", _md(odds_table(sc)),
              "", "## Monotonicity (score vs forward return)", "", _md(sc.monotonic.round(4)),
              "", "## All score buckets (episode all)", "",
              _md(_bucket_view(sc)), "", f"## Past spells with score >= {sc.score}", "",

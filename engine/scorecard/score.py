@@ -42,6 +42,7 @@ class Scorecard:
     score_path: pd.Series
     met: pd.DataFrame  # (T, N) 1/0/NaN condition matrix
     episode_starts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    n_comparable_days: int = 0  # window days with data for every condition that has it today
 
     @property
     def odds(self) -> pd.DataFrame:
@@ -114,18 +115,32 @@ def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard
     score = np.nansum(met, axis=1)
     with_data = np.isfinite(met).sum(axis=1)
     window = window_mask(panel.index, study)
-    episodes = episode_masks_safe(panel.index, study, window, episode_masks)
     t = len(panel.index) - 1
+    # Odds compare like with like: the score over the conditions that have data today, on
+    # the past days where all of those had data ("5 of 8, 6 with data" is judged against
+    # days scored on the same 6, never against days scored on all 8).
+    same = comparable_days(met, t)
+    window_same = window & same
+    score_same = np.nansum(met[:, np.isfinite(met[t])], axis=1)  # today's conditions only
+    episodes = episode_masks_safe(panel.index, study, window_same, episode_masks)
     conditions = _condition_rows(study, panel, names, met[t], t)
-    buckets, mono = _bucket_stats(study, panel, score, len(names), episodes, monotonic)
-    past = _past_dates(panel, score, int(score[t]), window)
+    buckets, mono = _bucket_stats(study, panel, score_same, len(names), episodes,
+                                  monotonic, same)
+    past = _past_dates(panel, score_same, int(score[t]), window_same)
     starts = _episode_starts(study, panel, names, met, score)
     return Scorecard(
         study=study, date=panel.index[t], conditions=conditions, score=int(score[t]),
         n_conditions=len(names), n_with_data=int(with_data[t]), buckets=buckets,
         monotonic=mono, past=past, score_path=pd.Series(score, index=panel.index, name="score"),
         met=pd.DataFrame(met, index=panel.index, columns=names), episode_starts=starts,
+        n_comparable_days=int(window_same.sum()),
     )
+
+
+def comparable_days(met: np.ndarray, t: int) -> np.ndarray:
+    """(T,) days on which every condition that has data on day ``t`` also had data."""
+    today = np.isfinite(met[t])
+    return np.isfinite(met[:, today]).all(axis=1)
 
 
 def episode_masks_safe(index, study, window, episode_masks):
@@ -159,12 +174,15 @@ def _condition_rows(study: Study, panel: Panel, names: list[str], row: np.ndarra
     return pd.DataFrame(out)
 
 
-def _bucket_stats(study, panel, score, n, episodes, monotonic=True):
-    """Evaluate one-hot score buckets (state mode) for the target and small-minus-large."""
+def _bucket_stats(study, panel, score, n, episodes, monotonic=True, same=None):
+    """Evaluate one-hot score buckets (state mode) for the target and small-minus-large,
+    on the ``same`` days only (days scored on the same conditions as today)."""
     from engine.evaluate.core import evaluate
     from engine.evaluate.stats import spearman_ic
 
     onehot = (score[:, None] == np.arange(n + 1)[None, :]).astype(np.float64)
+    if same is not None:
+        onehot[~same] = np.nan  # no data: left out of the days and of the base rate
     labels = pd.DataFrame({"signal": "score", "variant": [str(s) for s in range(n + 1)],
                            "params": [json.dumps({"score": s}) for s in range(n + 1)]})
     horizons = np.array([h.days for h in study.horizons], dtype=np.int64)
@@ -225,20 +243,20 @@ def _monotonic(label, close, bench, score, horizons, hl, window, study, spearman
 
 
 def _past_dates(panel: Panel, score: np.ndarray, current: int, window: np.ndarray) -> pd.DataFrame:
-    """Starts of past spells with score >= today's, most recent first (today's spell excluded)."""
+    """Spells with score >= today's, most recent first; the spell under way today (if any)
+    comes first with ``current`` True, so its length so far reads against the past ones."""
     high = (score >= current) & window
     start = high & ~np.r_[False, high[:-1]]
     idx = np.flatnonzero(start)
-    t = len(score) - 1
-    if high[t] and len(idx):
-        idx = idx[:-1]  # the spell we are in now is not "past"
     ends = np.flatnonzero(high & ~np.r_[high[1:], False])
+    t = len(score) - 1
     rows = []
-    for i in idx[::-1]:
+    for i in idx[::-1]:  # spells, not days
         e = ends[ends >= i][0]
         rows.append({"start": panel.index[i].date(), "end": panel.index[e].date(),
-                     "days": int(e - i + 1), "max_score": int(score[i:e + 1].max())})
-    return pd.DataFrame(rows, columns=["start", "end", "days", "max_score"])
+                     "days": int(e - i + 1), "max_score": int(score[i:e + 1].max()),
+                     "current": bool(e == t)})
+    return pd.DataFrame(rows, columns=["start", "end", "days", "max_score", "current"])
 
 
 def _episode_starts(study, panel, names, met, score):

@@ -480,6 +480,8 @@ SYN = {  # id -> (frequency, lag, columns)
     "fred.DGS10": ("daily", 1, ("value",)), "fred.T10Y2Y": ("daily", 1, ("value",)),
     "fred.BAMLH0A0HYM2": ("daily", 1, ("value",)), "fred.BAMLC0A0CM": ("daily", 1, ("value",)),
     "fred.FEDFUNDS": ("monthly", 1, ("value",)), "fred.CFNAI": ("monthly", 25, ("value",)),
+    "fred.DFF": ("daily", 1, ("value",)), "fred.DFEDTARU": ("daily", 0, ("value",)),
+    "fomc.decisions": ("daily", 0, ("meeting",)),
     "fred.INDPRO": ("monthly", 17, ("value",)), "fred.PCEPILFE": ("monthly", 30, ("value",)),
     "fred.GDPC1": ("quarterly", 30, ("value",)), "fred.ICSA": ("weekly", 5, ("value",)),
     "shiller.sp500": ("monthly", 90, ("price", "earnings", "pe10")),
@@ -507,6 +509,10 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
     "rates.curve_change": dict(lookback=21, above=[0.0, 0.2]),
     "rates.fed_easing": dict(months=[3, 6], below=[0.0, -0.25]),
     "rates.fed_first_cut": dict(months=[6, 12], cut=[0.01, 0.1]),
+    # timing = "data" is the point-in-time variant; "decision" dates a decision on its day
+    # from the statement (public then), sized from later rates: tested on real data instead
+    # (test_honest_stats.py::test_first_cut_on_decision_days_matches_an_independent_...)
+    "rates.first_cut": dict(timing="data", cut=[1.0, 1.2], gap_months=[1, 2]),
     "credit.spread_change": dict(series=["fred.BAMLH0A0HYM2", "fred.BAMLC0A0CM"],
                                  lookback=21, below=0.0),
     "credit.spread_percentile": dict(below=[0.3, 0.6], min_history=[50, 200]),

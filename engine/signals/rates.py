@@ -166,6 +166,23 @@ def decision_changes(decisions: pd.DatetimeIndex, rate: pd.Series,
     return pd.Series(change, index=decisions)
 
 
+def decision_known_dates(decisions: pd.DatetimeIndex, target: pd.Series | None,
+                         days: int = 7) -> pd.DatetimeIndex:
+    """When the rate data alone show each decision's size (before any publication lag): the
+    target's first observation after the decision where the target sizes it, else the last
+    day of the effective-rate window (decision + ``days``)."""
+    decisions = pd.DatetimeIndex(decisions).sort_values()
+    known = decisions + pd.Timedelta(days=days)
+    if target is not None and not target.dropna().empty:
+        tt = target.dropna().sort_index().index
+        nxt = tt.searchsorted(decisions, side="right")
+        ok = (nxt < len(tt)) & (tt.searchsorted(decisions, side="right") > 0)
+        step = tt[np.minimum(nxt, len(tt) - 1)]
+        ok &= np.asarray(step - decisions <= pd.Timedelta(days=days))
+        known = pd.DatetimeIndex(np.where(ok, step, known))
+    return known
+
+
 def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series:
     """1.0 at decisions that cut by at least ``cut`` pp with no such cut in the
     ``gap_months`` before (the first cut of an easing cycle), 0.0 at other decisions."""
@@ -188,7 +205,9 @@ def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series
             Param("decisions", "series", "fomc.decisions", help="FOMC decision days"),
             Param("gap_months", "int", 12, min=1, max=120,
                   help="months without a cut before a cut counts as the first"),
-            Param("cut", "float", 0.2, min=0.0, help="minimum cut (pp) at one decision")),
+            Param("cut", "float", 0.2, min=0.0, help="minimum cut (pp) at one decision"),
+            Param("timing", "str", "decision", choices=("decision", "data"),
+                  help="decision: on the decision day; data: once the rates show it")),
 )
 def first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """First cut of an easing cycle, dated on the FOMC decision day itself.
@@ -208,14 +227,30 @@ def first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     unchanged target; the Fed's first cuts were 1998-09-29 and 2007-09-18) and dates the
     2001-01-03 intermeeting cut at 2001-01-31. The mirror holds no daily target before
     2008-12-16 (DFEDTAR), which would fix these.
-    Data: `rate`, `target`, `decisions`. Lag: none for the decision day.
+    `timing = "data"` is the strictly point-in-time variant: each flag appears only when the
+    rate data that size the decision are published (the target's step + its lag, or the
+    effective-rate window's end + its lag), a day to a week after the decision.
+    Data: `rate`, `target`, `decisions`. Lag: none for the decision day (the statement).
     """
-    def flags(rate: str, target: str, decisions: str, gap_months: int, cut: float):
+    def flags(rate: str, target: str, decisions: str, gap_months: int, cut: float,
+              timing: str):
         dec = panel.native(decisions)
-        changes = decision_changes(dec.index[dec.to_numpy() > 0], panel.native(rate),
-                                   panel.native(target))
-        f = first_cut_days(changes, float(cut), int(gap_months))
+        days = dec.index[dec.to_numpy() > 0]
+        tgt = panel.native(target)
+        f = first_cut_days(decision_changes(days, panel.native(rate), tgt), float(cut),
+                           int(gap_months))
+        if timing == "data":
+            lag = {panel.resolve(r)[0]: panel.entries[panel.resolve(r)[0]].lag_days
+                   for r in (rate, target)}
+            known = decision_known_dates(f.index, tgt)
+            by_target = known != f.index + pd.Timedelta(days=7)
+            shift = np.where(by_target, lag[panel.resolve(target)[0]],
+                             lag[panel.resolve(rate)[0]])
+            when = known + pd.to_timedelta(shift, unit="D")
+            f = pd.Series(f.to_numpy(), index=when).sort_index()
+            f = f[~f.index.duplicated(keep="last")]
         pos = np.searchsorted(f.index.to_numpy(), panel.index.to_numpy(), side="right") - 1
         return np.where(pos >= 0, f.to_numpy()[np.maximum(pos, 0)], np.nan)
 
-    return per_group(grid, ("rate", "target", "decisions", "gap_months", "cut"), flags)
+    return per_group(grid, ("rate", "target", "decisions", "gap_months", "cut", "timing"),
+                     flags)

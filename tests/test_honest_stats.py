@@ -416,7 +416,7 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     panel, _ = load_panel(cat, ["fred.DFF", "fred.DFEDTARU", "fomc.decisions"], "index.GSPC")
     fam = get_family("rates.first_cut")
     params = {"rate": "fred.DFF", "target": "fred.DFEDTARU", "decisions": "fomc.decisions",
-              "gap_months": 12, "cut": 0.2}
+              "gap_months": 12, "cut": 0.2, "timing": "decision"}
     on = fam.func(panel, expand_grid(fam, params)[0])[:, 0]
     edges = panel.index[1:][(on[1:] == 1) & (on[:-1] == 0)]
     # independent: raw files, a plain loop over decisions

@@ -386,11 +386,14 @@ def test_santa_claus_study_measures_the_window_itself(santa_run, real_mirror):
     ev = ev.set_index("entry_date")["fwd_return"]
     ref = ref[(ref.index >= ev.index.min()) & (ref.index <= ev.index.max())]
     assert len(ev) >= 26 and ev.index.equals(ref.index)  # one entry per season, the close before
-    np.testing.assert_allclose(ev.to_numpy(), ref.to_numpy(), rtol=0, atol=1e-10)
+    # index.GSPC splices several files whose closes agree to about 1e-8 (MANIFEST): the
+    # window returns agree to 1e-6, the up/down sign of every season exactly
+    np.testing.assert_allclose(ev.to_numpy(), ref.to_numpy(), rtol=0, atol=1e-6)
+    assert ((ev.to_numpy() > 0) == (ref.to_numpy() > 0)).all()
     m = res.metrics.set_index(["signal", "horizon", "episode"]).loc[("santa-claus", "7d", "all")]
     assert m["n_events"] == m["n_independent"] == len(ref)
     assert m["hit_rate_independent"] == pytest.approx((ref > 0).mean(), abs=1e-12)
-    assert m["mean_fwd"] == pytest.approx(ref.mean(), abs=1e-12)
+    assert m["mean_fwd"] == pytest.approx(ref.mean(), abs=1e-6)
     if ev.index.min().year <= 1951:  # the long history (1950 onward): the Almanac's figures
         assert 0.70 <= m["hit_rate_independent"] <= 0.85  # published: about 79% up
         assert 0.008 <= m["mean_fwd"] <= 0.018  # published: about +1.3%
@@ -446,3 +449,18 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     inside = first[(first > panel.index[0]) & (first <= panel.index[-1])]
     assert list(edges) == list(inside)
     assert {"2019-07-31", "2024-09-18"} <= {str(d.date()) for d in edges}
+    # the per-cycle 12-month returns of docs/validation.md: entry at the next close, exit 252
+    # trading days later, engine vs a plain read of the long S&P 500 file
+    from engine.evaluate.core import forward_returns
+
+    fwd = forward_returns(panel.close("@target"), np.array([252]))[:, 0]
+    raw = _raw_gspc(real_mirror).reindex(panel.index)
+    for d in edges[edges >= "1990-01-01"]:
+        i = panel.index.get_loc(d)
+        if i + 253 < len(raw):
+            assert fwd[i] == pytest.approx(raw.iloc[i + 253] / raw.iloc[i + 1] - 1, abs=1e-6)
+    twelve = {str(d.date()): round(100 * fwd[panel.index.get_loc(d)], 2)
+              for d in edges[edges >= "1990-01-01"]}
+    assert twelve == {"1995-07-06": 18.17, "1997-02-05": 29.78, "1998-05-19": 19.64,
+                      "2001-01-31": -21.35, "2007-08-07": -15.45, "2019-07-31": 10.75,
+                      "2024-09-18": 16.51}

@@ -243,7 +243,7 @@ def episode_table(m: pd.DataFrame, best: pd.DataFrame, names: list[str],
 MAX_LISTED_EVENTS = 20
 
 
-def _rare_signals(run: RunFiles) -> list[tuple[str, str]]:
+def _rare_signals(run: RunFolder) -> list[tuple[str, str]]:
     """(signal, variant) of best variants (full sample) with 1..MAX_LISTED_EVENTS events."""
     if run.events is None or run.events.empty:
         return []
@@ -252,7 +252,7 @@ def _rare_signals(run: RunFiles) -> list[tuple[str, str]]:
     return [k for k, v in n.items() if 0 < T.num(v) <= MAX_LISTED_EVENTS]
 
 
-def event_list_section(run: RunFiles) -> Section:
+def event_list_section(run: RunFolder) -> Section:
     """One row per event of each rare signal: its date and forward return at every horizon
     (e.g. the 12 months after each first Fed cut, one row per easing cycle)."""
     s = Section("event-list", "Every event of the rare signals")

@@ -122,6 +122,15 @@ def write_synthetic_mirror(root: Path) -> Path:
     _csv(root / "fred/ICSA.csv",
          ["date,value", *(f"{_d(t)},{200000.0 + 1000.0 * (k % 20)}"
                           for k, t in enumerate(saturdays))])
+    # the fred_2026 panels the catalog splices after the first-pass files. Here their rows
+    # predate the first-pass files, so a splice takes none of them (only dates after the
+    # earlier end are) and the spliced series equal the first-pass files; tests/test_splice.py
+    # covers extension and overlap checks. Most cells are empty, as in the real panels.
+    _gz(root / "fred_2026/rates.csv.gz",
+        ["date,FEDFUNDS,DGS10,DGS2", "2022-06-01,1.21,,", "2022-06-02,,2.91,2.6"])
+    _gz(root / "fred_2026/volatility.csv.gz",
+        ["date,VIX,HY_OAS,IG_OAS", "2022-06-02,25.7,4.5,1.4"])
+    _gz(root / "fred_2026/inflation.csv.gz", ["date,CPI,CORE_CPI", "2021-06-01,271.7,"])
     _csv(root / "fred/_series_coverage.csv",
          ["series_id,name,category,freq,start_date,end_date,rows"])
 
@@ -137,6 +146,15 @@ def write_synthetic_mirror(root: Path) -> Path:
           *(f"{t.strftime('%Y%m%d')},{(i % 5 - 2) * 0.25:8.2f},{0.0:8.2f},"
             f"{(i % 3 - 1) * 0.1:8.2f},{0.017:8.3f}" for i, t in enumerate(y2023))],
          final_newline=False)
+    # the same factors in the 202604 library layout the catalog reads: preamble, CRLF,
+    # ",Mkt-RF,..." header, then a blank line and the copyright trailer
+    _gz(root / "french/F-F_Research_Data_Factors_daily_202604.csv.gz",
+        ["This file was created by using the 202604 CRSP database.",
+         "The Tbill return is the simple daily rate.", "",
+         ",Mkt-RF,SMB,HML,RF",
+         *(f"{t.strftime('%Y%m%d')},{(i % 5 - 2) * 0.25:8.2f},{0.0:8.2f},"
+           f"{(i % 3 - 1) * 0.1:8.2f},{0.017:8.3f}" for i, t in enumerate(y2023)),
+         "", "Copyright 2026 Eugene F. Fama and Kenneth R. French"], newline="\r\n")
     month_ends = pd.date_range("2023-01-31", "2024-11-30", freq="ME")
     _csv(root / "ici/flows_monthly.csv",
          ["Date,Total Equity,Domestic Equity,World Equity,Hybrid,Total Bond,Taxable Bond,"
@@ -167,9 +185,9 @@ def _write_index_splice_parts(root: Path, days: pd.DatetimeIndex) -> None:
     _gz(root / "indices/GSPC_ohlcv_1927-2026-08.csv.gz", [modern, *rows])
 
 
-def _gz(path: Path, lines: Iterable[str]) -> None:
+def _gz(path: Path, lines: Iterable[str], newline: str = "\n") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
+    path.write_bytes(gzip.compress((newline.join(lines) + newline).encode(), mtime=0))
 
 
 def _write_shiller(path: Path, months: pd.DatetimeIndex) -> None:

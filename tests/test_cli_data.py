@@ -3,6 +3,7 @@ bad input exits 2 with a message naming the file, the field and the fix, and no 
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,9 @@ def test_show(project, synthetic_mirror, cli):
     text = ok(cli("data", "show", "fred.CPIAUCSL", "--tail", "3"))
     assert "fred.CPIAUCSL" in text and "lag 14 days after period end" in text
     assert "35 rows 2022-01-01 .. 2024-12-01" in text
-    sha = datasets.file_sha256(synthetic_mirror / "fred/CPIAUCSL.csv")[:12]
+    files = [synthetic_mirror / f.partition("#")[0]
+             for f in Catalog.load().get("fred.CPIAUCSL").files]  # fred/ + the fred_2026 panel
+    sha = datasets.sources_sha256(files)[:12]
     assert f"source sha256 {sha}" in text
     assert "2024-10-01 NaN" in text  # the blank month shows as missing, never 0
     assert f"2024-12-01 {cpi_value(35)}" in text
@@ -122,8 +125,9 @@ CORRUPTIONS = [
      ["expected ['DATE', 'OPEN', 'HIGH', 'LOW', 'CLOSE']"], "as published"),
     ("fred.DGS10", "fred/DGS10.csv", "date,value\n2024-01-02,1\n2024/31/01,2\n",
      ["column 'date' row 3: cannot parse date '2024/31/01'"], "YYYY-MM-DD"),
-    ("french.ff3", "french/ff3_factors_daily.csv", "Date,Mkt-RF,SMB,HML,RF\n2024-01-02,1,1,1,1\n",
-     ["column 'Date' row 2: cannot parse date '2024-01-02'"], "%Y%m%d"),
+    ("french.ff3", "french/F-F_Research_Data_Factors_daily_202604.csv.gz",
+     "preamble\r\n,Mkt-RF,SMB,HML,RF\r\n20240102,1,1,1,1\r\n2024-01-03,1,1,1,1\r\n",
+     ["column 'date' row 3: cannot parse date '2024-01-03'"], "%Y%m%d"),
     ("fred.DGS10", "fred/DGS10.csv", GOOD_FRED + "2024-01-03,3\n",
      ["column 'date': duplicate date 2024-01-03"], "each date must appear once"),
     ("index.RUT", "indices/RUT.csv", "Date,^RUT\n2024-01-03,1\n2024-01-02,2\n",
@@ -149,6 +153,8 @@ def test_build_bad_mirror_file(project, synthetic_mirror, cli, id_, rel, content
     path = synthetic_mirror / rel
     if content is None:
         path.unlink()
+    elif path.suffix == ".gz":  # the mirror's compressed files
+        path.write_bytes(gzip.compress(content.encode(), mtime=0))
     else:
         path.write_text(content)
     text = bad_input(cli("data", "build", id_, "--mirror", synthetic_mirror), str(path), *parts)

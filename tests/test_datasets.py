@@ -44,7 +44,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_catalog_entries_are_well_formed(project):
     catalog = Catalog.load()
-    assert len(catalog.entries) == 90
+    assert len(catalog.entries) == 124
     assert catalog.root == project / "datasets"
     for entry in catalog:
         assert entry.lag_days >= 0 and entry.columns
@@ -89,7 +89,8 @@ def test_catalog_missing(tmp_path):
     ("override", "message", "fix"),
     [
         ({"lag_days": None}, "dataset 'x.a' lacks ['lag_days']", "every entry needs"),
-        ({"source": '"bloomberg"'}, "unknown source 'bloomberg'", "use one of ['bamhi', 'cboe'"),
+        ({"source": '"bloomberg"'}, "unknown source 'bloomberg'",
+         "use one of ['aaii', 'bamhi', 'cboe'"),
         ({"frequency": '"hourly"'}, "frequency 'hourly' not allowed", "'daily', 'weekly'"),
         ({"lag_days": "-3"}, "lag_days must be an integer >= 0, got -3", "publication"),
         ({"lag_days": '"14"'}, "lag_days must be an integer >= 0, got '14'", "publication"),

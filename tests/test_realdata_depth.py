@@ -98,3 +98,55 @@ def test_rut_splice_points(deep):
     # the MANIFEST's episode figures
     assert frame.loc["2025-12-31", "close"] == pytest.approx(2481.9, abs=0.05)
     assert frame.loc["2026-06-30", "close"] == pytest.approx(3024.4, abs=0.05)
+
+
+def test_french_202604_vintage_in_fractions(deep):
+    ff3, meta = deep("french.ff3")
+    assert (meta.first, meta.last, meta.rows) == ("1926-07-01", "2026-04-30", 26233)
+    # the 202604 file's first row: 0.09 %, -0.25 %, -0.27 %, 0.01 % (percent divided once)
+    assert ff3.iloc[0].tolist() == pytest.approx([0.0009, -0.0025, -0.0027, 0.0001], abs=1e-12)
+    mom, _ = deep("french.mom")
+    assert str(mom.index[0].date()) == "1926-11-03" and mom.index[-1] == ff3.index[-1]
+    vw, vmeta = deep("french.size_vw")
+    ew, _ = deep("french.size_ew")
+    assert (vmeta.first, vmeta.last, vmeta.rows) == ("1926-07-01", "2024-12-01", 1182)
+    assert vw.loc["1926-07-01", "d01"] == pytest.approx(-0.0012)
+    assert ew.loc["1926-07-01", "d01"] == pytest.approx(-0.0142)
+    # fractions, never percent (the smallest decile did gain over 100 % in a few 1930s months)
+    assert (vw[["d01", "d10"]].abs().median() < 0.1).all()
+
+
+def test_etf_price_and_total_return_are_separate(deep):
+    price, pmeta = deep("etf.SPY")
+    tr, tmeta = deep("etf_tr.SPY")
+    assert (pmeta.first, pmeta.last) == ("1993-01-29", "2026-08-21")
+    assert (tmeta.first, tmeta.last) == ("1993-01-29", "2025-09-26")
+    ratio = (tr["adj_close"] / price["close"]).dropna()
+    # dividends reinvested: the adjusted close starts at 55 % of the price and meets it at
+    # the pull date; the ratio never falls by more than rounding
+    assert ratio.iloc[0] == pytest.approx(0.5534, abs=1e-4) and ratio.iloc[-1] == 1.0
+    assert (ratio.diff().dropna() > -1e-6).all()
+    parts = pmeta.provenance["parts"]
+    assert parts[1]["ranges"] == [["2025-09-29", "2026-08-21", 226]]
+    assert pmeta.provenance["largest_gap"]["relative_gap"] == 0.0
+
+
+def test_fred_2026_extends_real_gdp_never_nominal(deep):
+    _, rmeta = deep("fred.GDPC1")
+    _, nmeta = deep("fred.GDP")
+    assert rmeta.last == "2026-04-01" and nmeta.last == "2025-07-01"
+    assert rmeta.provenance["parts"][1]["file"] == "fred_2026/growth.csv.gz#GDP"
+    _, fmeta = deep("fred.FEDFUNDS")
+    assert (fmeta.first, fmeta.last) == ("1954-07-01", "2026-07-01")
+    assert fmeta.provenance["parts"][1]["overlap_rows"] == 551  # fred/FEDFUNDS.csv, all equal
+
+
+def test_sentiment_and_risk_coverage(deep):
+    _, meta = deep("sentiment.naaim")
+    assert (meta.first, meta.last, meta.rows) == ("2006-07-05", "2026-02-18", 1024)  # 2 dups
+    gpr, gmeta = deep("risk.gpr")
+    assert (gmeta.first, gmeta.last, gmeta.rows) == ("1985-01-01", "2026-05-26", 15121)
+    assert gpr.loc["1985-01-01", "gprd"] == pytest.approx(230.039429, abs=1e-6)
+    aaii, ameta = deep("sentiment.aaii")
+    assert ameta.last == "2026-02-19"
+    assert (aaii["spread"] - (aaii["bullish"] - aaii["bearish"])).abs().max() < 1e-6

@@ -96,7 +96,7 @@ def test_list_shows_every_dataset(built):
     assert "index.RUT daily 1987-09-10 2026-08-21 9811 yahoo 0" in text
     assert "index.GSPC daily 1927-12-30 2026-08-21 24777 yahoo 0" in text
     assert "fred.BAMLH0A0HYM2 daily 1996-12-31" in text
-    assert "french.ff3 daily 1926-07-01 2024-12-31" in text
+    assert "french.ff3 daily 1926-07-01 2026-04-30" in text
 
 
 def _fred_truth(path: Path) -> tuple[int, str, str, int]:
@@ -108,14 +108,23 @@ def _fred_truth(path: Path) -> tuple[int, str, str, int]:
 
 
 def test_every_fred_series_matches_its_file(built):
-    fred = [e for e in built["catalog"] if e.source == "fred" and e.file.startswith("fred/")
-            and not e.splice]  # the first-pass files, one per series
+    """Each first-pass FRED file is read exactly; spliced entries keep it intact on its span
+    and only add dates after its end (or, for FEDFUNDS, the longer fred_2026 history before,
+    checked equal on the whole overlap)."""
+    fred = [e for e in built["catalog"] if e.source == "fred" and e.id.startswith("fred.")
+            and any(f.startswith("fred/") for f in e.files)]
     assert len(fred) == 48
     for entry in fred:
         frame, meta = datasets.load(built["catalog"], entry.id)
-        n, first, last, blanks = _fred_truth(built["mirror"] / entry.file)
-        assert (meta.rows, meta.first, meta.last) == (n, first, last), entry.id
-        assert int(frame["value"].isna().sum()) == blanks, entry.id
+        rel = next(f for f in entry.files if f.startswith("fred/"))
+        n, first, last, blanks = _fred_truth(built["mirror"] / rel)
+        if entry.files == (rel,):
+            assert (meta.rows, meta.first, meta.last) == (n, first, last), entry.id
+            assert int(frame["value"].isna().sum()) == blanks, entry.id
+            continue
+        assert int(frame["value"].loc[first:last].notna().sum()) == n, entry.id
+        assert int(frame["value"].loc[:last].isna().sum()) == blanks, entry.id
+        assert meta.last > last and meta.first <= first, entry.id
 
 
 def test_dgs10_blanks_are_nan(built):
@@ -138,9 +147,11 @@ def test_shiller_zero_is_missing_after_2023_06(built):
 
 def test_french_factors_are_fractions(built):
     frame, meta = datasets.load(built["catalog"], "french.ff3")
-    assert (meta.first, meta.last) == ("1926-07-01", "2024-12-31")
+    assert (meta.first, meta.last) == ("1926-07-01", "2026-04-30")  # the 202604 vintage
     assert frame.loc["1926-07-02", "mkt_rf"] == pytest.approx(0.0045)
-    assert frame.loc["2024-12-31", "smb"] == 0.0  # a real zero, kept
+    # vintage trap: 2024-12-31 SMB is 0.00 in the 2024 file and 0.01 in 202604 (revised)
+    assert frame.loc["2024-12-31", "smb"] == pytest.approx(0.0001)
+    assert frame.loc["2026-04-07", "smb"] == 0.0  # a real zero, kept
     assert frame["mkt_rf"].abs().max() < 0.25  # 1987-10-19 was about -17%, as a fraction
 
 

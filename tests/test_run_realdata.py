@@ -39,7 +39,7 @@ def run_dir(tmp_path_factory, real_mirror) -> Path:
 def test_metrics_follow_the_contract(run_dir):
     m = pd.read_parquet(run_dir / "metrics.parquet")
     assert [c for c in CONTRACT if c not in m.columns] == []
-    assert set(m["episode"]) == {"all", "2019", "2021", "2025"}
+    assert set(m["episode"]) == {"all", "2019", "2021", "2025", "2026"}
     assert set(m["horizon"]) == {"1m", "3m", "6m", "12m"}
     assert m["q_value"].dropna().between(0, 1).all()
     assert (m["q_value"].dropna() >= m.loc[m["q_value"].notna(), "p_value"] - 1e-12).all()

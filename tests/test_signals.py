@@ -433,7 +433,7 @@ def test_every_family_is_documented_and_typed():
     for name, fam in FAMILIES.items():
         assert fam.name == name and name.split(".")[0] in {
             "breadth", "trend", "rates", "credit", "macro", "revisions", "flows", "valuation",
-            "volatility", "seasonality"}
+            "volatility", "seasonality", "level", "sentiment", "risk"}
         assert "Data:" in fam.doc and "lag" in fam.doc.lower(), name  # says what it reads, and when
         assert all(p.kind in kinds for p in fam.params), name
 
@@ -487,6 +487,8 @@ SYN = {  # id -> (frequency, lag, columns)
     "shiller.sp500": ("monthly", 90, ("price", "earnings", "pe10")),
     "cboe.vix": ("daily", 0, ("close",)),
     "ici.flows_weekly": ("weekly", 7, ("domestic_equity", "total_equity")),
+    "sentiment.aaii": ("weekly", 0, ("spread",)), "sentiment.naaim": ("weekly", 1, ("naaim",)),
+    "risk.gpr": ("daily", 7, ("gprd",)), "risk.epu": ("daily", 1, ("epu",)),
     **{ref: ("daily", 0, ("close",)) for ref in SECTORS},
     "breadth.sp500": ("daily", 0, ("above_ma200", "zweig_ema", "ad_line")),
     "gdpnow.us": ("irregular", 0, ("nowcast", "change_since_first")),
@@ -539,6 +541,14 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
                          above=[20.0, 25.0]),
     "macro.gdpnow_vs_trend": dict(quarters=[2, 4], above=[0.0, 1.0]),
     "revisions.forward_eps": dict(weeks=[4, 13], above=0.0),
+    "level.above": dict(series=["fred.DGS10", "cboe.vix"], above=[15.0, 25.0]),
+    "level.below": dict(series="fred.T10Y2Y", below=[0.0, 0.5]),
+    "level.percentile": dict(series=["fred.DGS10", "risk.epu"], window=[20, 60],
+                             above=[0.0, 0.8], below=1.0),
+    "sentiment.aaii_contrarian": dict(below=[20.0, 25.0]),
+    "sentiment.naaim_washout": dict(below=[15.0, 25.0]),
+    "risk.fading": dict(series=["risk.gpr", "risk.epu"], lookback=[5, 10], window=60,
+                        spike=0.8, fall=0.1),
     "seasonality.santa_claus": dict(),
     "seasonality.january": dict(),
     "seasonality.turn_of_month": dict(before=[1, 2], after=3),
@@ -658,11 +668,13 @@ def test_every_study_computes_on_real_data(project, real_mirror):
         return [str(d.date()) for d in days if d >= pd.Timestamp(since)]
 
     # the old monthly-average definition (kept as first-cut-monthly) lands about a month
-    # after the decision; the S&P 500 now runs from 1927 and FEDFUNDS from 1980: the 1984,
-    # 1989, 1995 and 1998 easing cycles appear before the four of the first-pass window
-    assert edges("first-cut-monthly") == ["1984-10-01", "1989-07-03", "1995-08-01",
-                                          "1998-11-02", "2001-02-01", "2007-09-04",
-                                          "2019-09-03", "2024-10-01"]
+    # after the decision; the S&P 500 now runs from 1927 and FEDFUNDS from 1954-07 (fred_2026
+    # panel): sixteen easing turns before the four of the first-pass window (1999 ..)
+    assert edges("first-cut-monthly") == [
+        "1957-12-02", "1960-07-01", "1967-01-03", "1968-10-01", "1969-08-01", "1969-11-03",
+        "1973-11-01", "1974-09-03", "1979-12-03", "1980-06-02", "1981-03-02", "1981-09-01",
+        "1984-10-01", "1989-07-03", "1995-08-01", "1998-11-02", "2001-02-01", "2007-09-04",
+        "2019-09-03", "2024-10-01"]
     # the decision-day one is on the FOMC decision day (exact from 2008-12, when the daily
     # target range starts; 1997-02-05, 1998-05-19, 2001-01-31 and 2007-08-07 are the
     # effective-rate misfires documented in rates.first_cut)

@@ -73,7 +73,9 @@ def test_registry_names_every_public_source():
                             # issue 13: publication-dated and pre-computed sources
                             "bamhi", "shoppa", "gdpnow", "gdp_first", "gdp_second", "gdp_third",
                             "philly_first", "spdji_estimates", "spdji_quarterly", "shiller_ie",
-                            "spf_cprof"}
+                            "spf_cprof",
+                            # issue 11: French blocks, sentiment and risk tables
+                            "french_ew", "aaii", "naaim", "putcall", "gpr", "epu", "wide"}
     assert set(MULTI_READERS) == {"constituents", "factset_fwd_eps"}
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data.sources import csvfile, yahoo
+from engine.data.sources import csvfile, french, sentiment, yahoo
 from engine.errors import DataError
 
 
@@ -87,3 +87,114 @@ def test_bom_before_header_is_ignored(tmp_path):
 def test_unknown_price_layout_names_the_columns(tmp_path):
     with pytest.raises(DataError, match=r"wrong columns \['Date', 'Open', 'Close'\]"):
         yahoo.read(write(tmp_path / "u.csv", "Date,Open,Close\n2024-01-02,1,2\n"))
+
+
+# ----------------------------------------------------------------------------- French library
+LIBRARY = ("This file was created by using the 202604 CRSP database.\r\n"
+           "The Tbill return is the simple daily rate.\r\n\r\n"
+           ",Mkt-RF,SMB,HML,RF\r\n"
+           "19260701,    0.09,   -0.25,   -0.27,    0.01\r\n"
+           "19260702,    0.45,   -0.33,   -0.06,    0.01\r\n\r\n"
+           "Copyright 2026 Eugene F. Fama and Kenneth R. French\r\n")
+
+
+def test_french_library_file_preamble_crlf_percent_and_trailer(tmp_path):
+    frame = french.read(write(tmp_path / "f.csv.gz", LIBRARY, gz=True))
+    assert list(frame.columns) == ["mkt_rf", "smb", "hml", "rf"]
+    assert list(frame.index.strftime("%F")) == ["1926-07-01", "1926-07-02"]
+    assert frame.loc["1926-07-02", "mkt_rf"] == pytest.approx(0.0045, abs=1e-15)
+    assert frame.loc["1926-07-01", "smb"] == pytest.approx(-0.0025, abs=1e-15)
+
+
+SIZE = (",<= 0,Lo 30,Med 40,Hi 30,Lo 20,Qnt 2,Qnt 3,Qnt 4,Hi 20,Lo 10,Dec 2,Dec 3,Dec 4,"
+        "Dec 5,Dec 6,Dec 7,Dec 8,Dec 9,Hi 10\n"
+        "192607,-99.99," + ",".join(["1.00"] * 8) + ",5.00," + ",".join(["2.00"] * 8) + ",3.00\n"
+        "192608,-99.99," + ",".join(["1.50"] * 18) + "\n\n"
+        "  Equal Weight Returns -- Monthly\n"
+        ",<= 0,Lo 30,Med 40,Hi 30,Lo 20,Qnt 2,Qnt 3,Qnt 4,Hi 20,Lo 10,Dec 2,Dec 3,Dec 4,"
+        "Dec 5,Dec 6,Dec 7,Dec 8,Dec 9,Hi 10\n"
+        "192607,-99.99," + ",".join(["4.00"] * 18) + "\n\n"
+        "  Value Weight Returns -- Annual from January to December\n"
+        ",<= 0,Lo 30,Med 40,Hi 30,Lo 20,Qnt 2,Qnt 3,Qnt 4,Hi 20,Lo 10,Dec 2,Dec 3,Dec 4,"
+        "Dec 5,Dec 6,Dec 7,Dec 8,Dec 9,Hi 10\n"
+        "  1927,-99.99," + ",".join(["30.0"] * 18) + "\n")
+
+
+def test_french_size_portfolios_value_and_equal_weight_blocks(tmp_path):
+    """The first block (its title removed by the uploader) is value-weighted; -99.99 = NaN."""
+    path = write(tmp_path / "me.csv", SIZE)
+    vw = french.read(path)
+    assert list(vw.index.strftime("%F")) == ["1926-07-01", "1926-08-01"]
+    assert np.isnan(vw.loc["1926-07-01", "neg"])
+    assert vw.loc["1926-07-01", "d01"] == pytest.approx(0.05)
+    assert vw.loc["1926-07-01", "d10"] == pytest.approx(0.03)
+    assert vw.loc["1926-07-01", "q5"] == pytest.approx(0.01)
+    ew = french.read_equal_weight(path)
+    assert len(ew) == 1 and ew.loc["1926-07-01", "d05"] == pytest.approx(0.04)
+
+
+def test_french_resaved_file_with_other_columns_is_refused(tmp_path):
+    with pytest.raises(DataError, match="expected \\['Date', 'Mkt-RF'"):
+        french.read(write(tmp_path / "r.csv", "Date,Mkt-RF,SMB\n20240102,1,2\n"))
+
+
+# ----------------------------------------------------------------------------- sentiment, risk
+def test_naaim_repeated_date_kept_once_when_values_agree(tmp_path):
+    text = ("Date,NAAIM,NAAIM_MA20,SP500_Price\n2006-07-05,19.44,,1270.9\n"
+            "2006-07-05,19.444444444444443,,1270.9\n2006-07-12,30.5,,1260.0\n")
+    frame = sentiment.read_naaim(write(tmp_path / "n.csv", text))
+    assert frame["naaim"].tolist() == [19.444444444444443, 30.5]
+    bad = text.replace("19.444444444444443", "25.0")
+    with pytest.raises(DataError, match="2006-07-05 listed twice with different values"):
+        sentiment.read_naaim(write(tmp_path / "b.csv", bad))
+
+
+def test_aaii_drops_the_merged_price_columns(tmp_path):
+    text = ("Date,Bullish,Neutral,Bearish,Spread,Spread_MA20,SP500_Price_x,SP500_Price\n"
+            "2000-01-06,75.0,11.66,13.33,61.67,,1403.4,1403.4\n")
+    frame = sentiment.read_aaii(write(tmp_path / "a.csv", text))
+    assert list(frame.columns) == ["bullish", "neutral", "bearish", "spread"]
+    assert frame.loc["2000-01-06", "spread"] == 61.67
+
+
+def test_epu_day_month_year_columns(tmp_path):
+    text = "day,month,year,daily_policy_index\n1,1,1985,103.83\n2,1,1985,296.43\n"
+    frame = sentiment.read_epu(write(tmp_path / "e.csv", text))
+    assert list(frame.index.strftime("%F")) == ["1985-01-01", "1985-01-02"]
+    with pytest.raises(DataError, match="row 3: day/month/year is not a date"):
+        sentiment.read_epu(write(tmp_path / "x.csv", text.replace("2,1,1985", "31,2,1985")))
+
+
+def test_putcall_zero_is_a_day_without_data(tmp_path):
+    text = "date,spx,pc_equity_raw,pc_index_raw\n2010-01-04,1132.9,0.52,1.07\n2010-01-05,1,0,1.1\n"
+    frame = sentiment.read_putcall(write(tmp_path / "p.csv", text))
+    assert frame.loc["2010-01-04", "equity"] == 0.52
+    assert np.isnan(frame.loc["2010-01-05", "equity"]) and frame.loc["2010-01-05", "index"] == 1.1
+
+
+def test_wide_table_lowercases_and_keeps_blanks_missing(tmp_path):
+    text = "date,VIX,VIX1D,VIX_TERM_SLOPE\n1990-01-02,17.24,,\n2023-05-01,16.1,12.0,2.5\n"
+    frame = sentiment.read_wide(write(tmp_path / "v.csv", text))
+    assert list(frame.columns) == ["vix", "vix1d", "vix_term_slope"]
+    assert np.isnan(frame.loc["1990-01-02", "vix1d"]) and frame.loc["2023-05-01", "vix1d"] == 12.0
+
+
+# ----------------------------------------------------------------------------- importer options
+def test_import_yfinance_header_and_zero_means_missing(project, tmp_path):
+    from engine.data import dataops, datasets
+    from engine.data.catalog import Catalog
+
+    src = write(tmp_path / "mine.csv", "Price,Close,Volume\nTicker,ABC,ABC\nDate,,\n"
+                "2024-01-02,10.5,100\n2024-01-03,0,0\n2024-01-04,11.0,90\n")
+    catalog = Catalog.load()
+    out = dataops.import_csv(catalog, src, "custom.abc", "Date", "Close", "daily", 0,
+                             header="yfinance", zero_missing=True)
+    assert (out.meta.rows, out.meta.first, out.meta.last) == (2, "2024-01-02", "2024-01-04")
+    again = Catalog.load()  # options survive the round trip through custom.toml
+    entry = again.get("custom.abc")
+    assert (entry.header, entry.zero_missing) == ("yfinance", True)
+    frame, _ = datasets.load(again, "custom.abc")
+    assert frame["value"].tolist()[0] == 10.5 and np.isnan(frame["value"].iloc[1])
+    with pytest.raises(DataError, match="missing column 'Date'"):  # plain: header is 'Price'
+
+        dataops.import_csv(catalog, src, "custom.abd", "Date", "Close", "daily", 0)

@@ -106,12 +106,18 @@ def data_import(
     units: Annotated[str, typer.Option(help="Units, for the catalog.")] = "",
     description: Annotated[str, typer.Option(help="One-line description.")] = "",
     date_format: Annotated[str | None, typer.Option(help="strftime format if not ISO.")] = None,
+    header: Annotated[str, typer.Option(
+        help="plain, or yfinance for a yfinance multi-row header (Price/Ticker/Date lines).")
+    ] = "plain",
+    zero_missing: Annotated[bool, typer.Option(
+        "--zero-missing", help="Read 0 as a missing value (files that write 0 for 'none').")
+    ] = False,
 ) -> None:
     """Import your own series (e.g. estimate revisions, fund flows) as custom.NAME."""
     from engine.data import dataops
     from engine.data.catalog import Catalog
 
     outcome = dataops.import_csv(Catalog.load(), file, id_, date_col, value_col, freq, lag,
-                                 units, description, date_format)
+                                 units, description, date_format, header, zero_missing)
     m = outcome.meta
     console.print(f"[green]imported {id_}[/]: {m.rows} rows {m.first} .. {m.last}")

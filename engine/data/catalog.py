@@ -40,6 +40,10 @@ class Entry:
     date_format: str | None = None
     splice: tuple[str, ...] = ()
     tolerance: float = 1e-4
+    # generic CSV importer options: "yfinance" = a yfinance multi-row header; zero_missing =
+    # the file writes 0 for "no value" (Shiller-style), read as NaN
+    header: str = "plain"
+    zero_missing: bool = False
     inputs: tuple[str, ...] = ()
     timing: str = ""
 
@@ -95,6 +99,14 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         raise DataError(f"dataset '{id_}': source '{raw['source']}' reads one file per part",
                         where=where,
                         fix=f"inputs need a multi-input source: {sorted(MULTI_READERS)}")
+    header = raw.get("header", "plain")
+    if header not in ("plain", "yfinance"):
+        raise DataError(f"dataset '{id_}': header '{header}' not allowed", where=where,
+                        fix='use header = "plain" or "yfinance"')
+    zero_missing = raw.get("zero_missing", False)
+    if not isinstance(zero_missing, bool):
+        raise DataError(f"dataset '{id_}': zero_missing must be true or false", where=where,
+                        fix="write zero_missing = true")
     tol = raw.get("tolerance", 1e-4)
     if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
         raise DataError(f"dataset '{id_}': tolerance must be a number in [0, 1), got {tol!r}",
@@ -105,7 +117,8 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         units=str(raw["units"]), description=str(raw["description"]), lag_days=lag,
         columns=cols, url=str(raw.get("url", "")), date_col=raw.get("date_col"),
         value_col=raw.get("value_col"), date_format=raw.get("date_format"),
-        splice=tuple(splice), tolerance=float(tol), inputs=tuple(inputs),
+        splice=tuple(splice), tolerance=float(tol), header=header, zero_missing=zero_missing,
+        inputs=tuple(inputs),
         timing=str(raw.get("timing", "")),
     )
 

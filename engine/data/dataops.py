@@ -83,6 +83,7 @@ def source_lines(meta: datasets.DatasetMeta) -> list[str]:
 def import_csv(
     catalog: Catalog, file: Path, id_: str, date_col: str, value_col: str, freq: str,
     lag: int, units: str = "", description: str = "", date_format: str | None = None,
+    header: str = "plain", zero_missing: bool = False,
 ) -> datasets.BuildOutcome:
     """Register a user's CSV as ``custom.NAME`` in datasets/custom.toml and build it.
 
@@ -101,7 +102,7 @@ def import_csv(
     entry = Entry(id=id_, source="csv", file=str(file), frequency=freq, units=units or "unknown",
                   description=description or f"user series from {file.name}", lag_days=lag,
                   columns=("value",), date_col=date_col, value_col=value_col,
-                  date_format=date_format)
+                  date_format=date_format, header=header, zero_missing=zero_missing)
     datasets.read_raw(entry, file)  # validate first: nothing is written for a bad file
     custom = catalog.root / "custom.toml"
     existing = tomllib.loads(custom.read_text()) if custom.is_file() else {}
@@ -111,6 +112,8 @@ def import_csv(
         "description": entry.description, "lag_days": lag, "columns": "value",
         "date_col": date_col, "value_col": value_col,
         **({"date_format": date_format} if date_format else {}),
+        **({"header": header} if header != "plain" else {}),
+        **({"zero_missing": True} if zero_missing else {}),
     }
     _write_custom(custom, table)
     catalog.entries[id_] = entry
@@ -122,6 +125,9 @@ def _write_custom(path: Path, table: dict) -> None:
     for id_, raw in sorted(table.items()):
         lines.append(f'[datasets."{id_}"]')
         for key, value in raw.items():
+            if isinstance(value, bool):
+                lines.append(f"{key} = {'true' if value else 'false'}")
+                continue
             lines.append(f"{key} = {value}" if isinstance(value, int) else
                          f'{key} = "{_escape(str(value))}"')
         lines.append("")

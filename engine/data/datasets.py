@@ -92,9 +92,11 @@ def read_raw(entry: Entry, path: Path, column: str | None = None) -> pd.DataFram
     if column is not None:
         frame = widecsv.read(path, column, entry.default_column)
     elif entry.source == "csv":
-        table = read_table(path)
+        table = read_table(path, header=entry.header)
         frame = tidy(path, table, entry.date_col or "date",
                      {entry.value_col or "value": entry.default_column}, entry.date_format)
+        if entry.zero_missing:
+            frame = frame.mask(frame == 0.0)
     else:
         frame = READERS[entry.source](path)
     missing = [c for c in entry.columns if c not in frame.columns]

@@ -76,6 +76,9 @@ def read_table(path: Path, expected: Sequence[str] | None = None,
     except pd.errors.EmptyDataError:
         raise DataError("file is empty", where=str(path),
                         fix="re-download or restore the file") from None
+    except (OSError, EOFError) as exc:  # a damaged or mislabelled .gz
+        raise DataError(f"cannot decompress ({exc})", where=str(path),
+                        fix="restore the file (a .gz must be gzip-compressed)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable CSV ({exc})", where=str(path),
                         fix="check the file is comma-separated text") from None

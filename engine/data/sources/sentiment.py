@@ -104,3 +104,35 @@ def read_epu(path: Path) -> pd.DataFrame:
     iso = pd.DataFrame({"date": dates.dt.strftime("%Y-%m-%d"),
                         "epu": frame["daily_policy_index"]})
     return tidy(path, iso, "date", {"epu": "epu"})
+
+
+GPR_COLUMNS = {"GPRD": "gprd", "GPRD_ACT": "gprd_act", "GPRD_THREAT": "gprd_threat",
+               "N10D": "n10d"}
+
+
+def read_gpr(path: Path) -> pd.DataFrame:
+    """Caldara-Iacoviello daily GPR, a legacy BIFF ``.xls`` (read with python-calamine).
+
+    ``DAY`` is ``YYYYMMDD`` as a number. The sheet's first rows also hold a variable legend in
+    ``var_name``/``var_label`` (text, not data) and the moving averages ``GPRD_MA7/MA30`` and
+    the ``event`` notes are derived columns: all are ignored.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", where=str(path),
+                        fix="check the mirror directory and the catalog's `file` entry")
+    try:
+        sheet = pd.read_excel(path, engine="calamine", dtype=object)
+    except ImportError:
+        raise DataError("reading .xls needs python-calamine", where=str(path),
+                        fix="pip install 'python-calamine>=0.2'") from None
+    except Exception as exc:  # calamine raises its own error types for a damaged workbook
+        raise DataError(f"not a readable Excel workbook ({exc})", where=str(path),
+                        fix="restore the .xls as published") from None
+    missing = [c for c in ["DAY", *GPR_COLUMNS] if c not in sheet.columns]
+    if missing:
+        raise DataError(f"missing columns {missing} (has {list(sheet.columns)[:10]})",
+                        where=str(path), fix="use the daily GPR workbook as published")
+    text = sheet[["DAY", *GPR_COLUMNS]].astype(str).apply(lambda col: col.str.strip())
+    text["DAY"] = text["DAY"].str.replace(r"\.0$", "", regex=True)
+    return tidy(path, text, "DAY", GPR_COLUMNS, date_format="%Y%m%d")

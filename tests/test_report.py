@@ -244,7 +244,8 @@ def test_files_written_with_sections_and_charts(written):
     ids = parse(page.read_text()).ids
     for sid in SECTIONS:
         assert sid in ids, sid
-    for chart in ["hit-rates", "event-study", "prices", "equity", "sweep-alpha", "sweep-beta"]:
+    for chart in ["hit-rates", "event-study", "distributions", "rolling-hit", "prices", "equity",
+                  "sweep-alpha", "sweep-beta"]:
         assert f"chart-{chart}" in ids
         assert (written / "charts" / f"{chart}.svg").is_file()
         assert f"](charts/{chart}.svg)" in md.read_text()
@@ -353,13 +354,20 @@ def test_caveats(written):
     assert "fred.X (1 d)" in cav
 
 
-def test_backtest_table_best_by_sharpe(written):
+def test_backtest_table_uses_the_one_ranking_not_sharpe(written):
+    """One definition of "best variant": the backtest row of each signal is the variant the
+    signals table ranks first at the middle horizon (engine.ranking), not its best Sharpe."""
+    from engine.report import tables as T
+
     rows = parse((written / "report.html").read_text()).rows["backtest"]
     names = [r.split(" | ")[:3] for r in rows[1:]]
     assert names[:2] == [["buy-and-hold", "index.RUT", "—"], ["buy-and-hold", "index.GSPC", "—"]]
-    # best Sharpe per signal: the last-listed variant of each (sharpe grows with position)
-    assert names[2:] == [["gamma", "default", "1"], ["beta", "window=10", "2"],
-                         ["alpha", "lookback=30,below=-0.25", "6"]]
+    m = metrics_frame()
+    best = T.best_variants(m)
+    best = best[best["horizon"] == T.middle_horizon(m, manifest())]
+    want = [[s, v] for s, v in zip(best["signal"], best["variant"], strict=True)]
+    assert [n[:2] for n in names[2:]] == want  # in ranking order (by Sharpe: gamma first)
+    assert want[0][0] == "alpha"
 
 
 def test_self_contained_no_external_resources(written):

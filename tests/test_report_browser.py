@@ -21,6 +21,8 @@ except ImportError:
 from engine.report import write_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHARTS = ("hit-rates", "event-study", "distributions", "rolling-hit", "prices", "equity",
+          "sweep-alpha", "sweep-beta")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -39,6 +41,8 @@ class _Dom(HTMLParser):
         self.ids: set[str] = set()
         self.svg_charts = 0
         self.sections: list[str] = []
+        self.figure: str | None = None
+        self.drawn: dict[str, int] = {}  # chart id -> drawn SVG elements inside it
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -48,6 +52,15 @@ class _Dom(HTMLParser):
             self.sections.append(a.get("id", ""))
         if tag == "svg" and "chart" in (a.get("class") or "").split():
             self.svg_charts += 1
+        if tag == "figure" and a.get("id", "").startswith("chart-"):
+            self.figure = a["id"]
+            self.drawn[self.figure] = 0
+        elif self.figure and tag in ("path", "use", "text", "rect", "polyline", "line"):
+            self.drawn[self.figure] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self.figure = None
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +87,10 @@ def test_dom_has_sections_and_charts(rendered):
     expected = [s for s in SECTIONS if s != "header"]
     expected.insert(expected.index("episodes") + 1, "event-list")
     assert dom.sections == expected
-    for chart in ("hit-rates", "event-study", "prices", "equity", "sweep-alpha", "sweep-beta"):
+    for chart in CHARTS:  # every chart is there and has something drawn in it
         assert f"chart-{chart}" in dom.ids
-    assert dom.svg_charts == 6
+        assert dom.drawn[f"chart-{chart}"] >= 20, (chart, dom.drawn[f"chart-{chart}"])
+    assert dom.svg_charts == len(CHARTS)
     assert "evidence for" in dom_text and "71.4%" in dom_text
 
 

@@ -86,96 +86,11 @@ def _thin(frame: pd.DataFrame | pd.Series):
 
 # --- hit rate vs base rate ----------------------------------------------------------------
 
-def hit_rate_figure(metrics: pd.DataFrame, horizon: str | None = None, episode: str = "all",
-                    manifest: Mapping | None = None) -> Figure:
-    """Hit rate (dot, 95% CI whiskers) vs base rate (bar) of each signal's best variant,
-    one color per horizon."""
-    m = T.ensure_columns(metrics)
-    best = T.best_variants(m, episode=episode)
-    best = best[best[M.N_EVENTS].astype(float) > 0]
-    if horizon is not None:
-        best = best[best["horizon"] == horizon]
-    if best.empty:
-        return _message("no signal fired: no hit rates to show")
-    signals = T.signal_order(best)
-    hs = [h for h in T.horizons(m, manifest) if (best["horizon"] == h).any()]
-    return dot_plot(best, signals, "signal", hs,
-                    title=f"hit rate vs base rate (best variant per signal, episode {episode})")
-
-
-def dot_plot(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
-             groups: Sequence[str], title: str) -> Figure:
-    """Shared by the run and compare reports: rows keyed by ``label_col`` and horizon."""
-    k = max(1, len(groups))
-    height = 1.4 + 0.4 * len(labels) * max(1.0, k / 2)
-    fig = Figure(figsize=(8, min(height + 0.4, 40)), layout="constrained")
-    ax = fig.subplots()
-    width = 0.7 / k
-    for j, h in enumerate(groups):
-        sub = rows[rows["horizon"] == h].drop_duplicates(label_col).set_index(label_col)
-        sub = sub.reindex(labels)
-        y = np.arange(len(labels)) - 0.35 + width * (j + 0.5)
-        hit = 100 * sub[M.HIT_RATE].astype(float).to_numpy()
-        lo = np.clip(hit - 100 * sub[M.CI_LOW].astype(float).to_numpy(), 0, None)
-        hi = np.clip(100 * sub[M.CI_HIGH].astype(float).to_numpy() - hit, 0, None)
-        color = COLORS[j % len(COLORS)]
-        ax.errorbar(hit, y, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
-                    color=color, ms=5, capsize=2, lw=1, label=f"{h} hit rate")
-        ax.scatter(100 * sub[M.BASE_RATE].astype(float).to_numpy(), y, marker="|", s=140,
-                   color=color, linewidths=2, label=f"{h} base rate")
-        right = np.where(np.isfinite(hi), hit + np.nan_to_num(hi), hit)
-        for yy, xx, row in zip(y, right, sub.to_dict("records"), strict=True):
-            if np.isfinite(xx):
-                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get(M.Q_VALUE))}", (xx, yy),
-                            xytext=(4, 0), textcoords="offset points", va="center",
-                            fontsize=6, color=color)
-    ax.set_yticks(np.arange(len(labels)), [_short(s) for s in labels])
-    ax.invert_yaxis()
-    ax.axvline(50, color="#bbbbbb", lw=0.8, zorder=0)
-    ax.margins(x=0.2)
-    ax.set_xlabel("share of events with a positive forward return, %")
-    ax.set_title(title, fontsize=10)
-    ax.grid(axis="x", color="#eeeeee")
-    fig.legend(fontsize=7, loc="outside lower center", ncol=min(2 * k, 8), frameon=False)
-    return fig
-
-
 def _short(text: str, n: int = 48) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # --- event study --------------------------------------------------------------------------
-
-def event_study_figure(paths: pd.DataFrame, metrics: pd.DataFrame,
-                       horizon: str | None = None, manifest: Mapping | None = None) -> Figure:
-    """Mean cumulative (excess) return after events, with its 95% band, one line per
-    signal's best variant (chosen at ``horizon``, default the study's middle horizon)."""
-    if paths is None or paths.empty:
-        return _message("no event paths in this run")
-    m = T.ensure_columns(metrics)
-    chosen = event_study_variants(paths, m, horizon, manifest)
-    if not chosen:
-        return _message("no signal fired: no event paths")
-    fig = Figure(figsize=(8, 4.5))
-    ax = fig.subplots()
-    for i, (signal, variant) in enumerate(chosen):
-        p = paths[(paths["signal"] == signal) & (paths["variant"] == variant)].sort_values("day")
-        color = COLORS[i % len(COLORS)]
-        day = p["day"].to_numpy(dtype=float)
-        ax.plot(day, 100 * p["mean"].to_numpy(dtype=float), color=color, lw=1.5,
-                label=_short(f"{signal} ({variant})", 60))
-        ax.fill_between(day, 100 * p["low"].to_numpy(dtype=float),
-                        100 * p["high"].to_numpy(dtype=float), color=color, alpha=0.12, lw=0)
-    days = sorted({int(d) for d in m["horizon_days"].dropna()})
-    for d in days:
-        ax.axvline(d, color="#cccccc", lw=0.8, ls=":", zorder=0)
-    ax.axhline(0, color="#888888", lw=0.8)
-    ax.set_xlabel("trading days after entry (dotted: horizons)")
-    ax.set_ylabel("mean cumulative return, %")
-    ax.set_title("event study: average path after the signal fires (band: 95%)", fontsize=10)
-    ax.legend(fontsize=7, frameon=False)
-    return fig
-
 
 def event_study_variants(paths: pd.DataFrame, metrics: pd.DataFrame, horizon: str | None,
                          manifest: Mapping | None = None) -> list[tuple[str, str]]:
@@ -242,53 +157,6 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
 
 # --- equity curves ------------------------------------------------------------------------
 
-def equity_columns(equity: pd.DataFrame, backtest: pd.DataFrame | None) -> list[str]:
-    """Buy-and-hold columns first, then one strategy per signal: its best variant by Sharpe
-    (by final value when there is no backtest table)."""
-    cols = [str(c) for c in equity.columns]
-    bh = [c for c in cols if c.startswith("buy-and-hold|")]
-    strat = [c for c in cols if "|" in c and c not in bh]
-    chosen: dict[str, str] = {}
-    if backtest is not None and not backtest.empty and M.SHARPE in backtest.columns:
-        b = backtest[backtest["signal"] != "buy-and-hold"].copy()
-        b["col"] = b["signal"].astype(str) + "|" + b["variant"].astype(str)
-        b = b[b["col"].isin(strat)].sort_values([M.SHARPE, "col"], ascending=[False, True],
-                                                na_position="last", kind="stable")
-        first = b.drop_duplicates("signal")
-        chosen = dict(zip(first["signal"].astype(str), first["col"], strict=True))
-    if not chosen and strat:
-        last = equity[strat].ffill().iloc[-1].astype(float).sort_values(ascending=False)
-        for c in last.index:
-            chosen.setdefault(c.split("|", 1)[0], c)
-    return bh + list(chosen.values())
-
-
-def equity_figure(equity: pd.DataFrame, backtest: pd.DataFrame | None = None) -> Figure:
-    """Portfolio value (log scale) of each signal's best strategy vs buy-and-hold."""
-    if equity is None or equity.empty:
-        return _message("no equity curves in this run")
-    cols = equity_columns(equity, backtest)
-    e = _thin(equity[cols].sort_index())
-    fig = Figure(figsize=(8, 4))
-    ax = fig.subplots()
-    k = 0
-    for c in cols:
-        s = e[c].astype(float)
-        if c.startswith("buy-and-hold|"):
-            ax.plot(s.index, s, color="#333333", lw=1.2, ls="--", label=_short(c, 60))
-        else:
-            ax.plot(s.index, s, color=COLORS[k % len(COLORS)], lw=1.1, label=_short(c, 60))
-            k += 1
-    vals = e[cols].astype(float).to_numpy()
-    if np.all(vals[np.isfinite(vals)] > 0):
-        _log_y(ax, vals)
-    _date_axis(ax)
-    ax.set_ylabel("portfolio value (start = 1)")
-    ax.set_title("equity curves: best variant per signal vs buy-and-hold", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
-    return fig
-
-
 # --- parameter sweeps ---------------------------------------------------------------------
 
 def sweep_figure(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
@@ -315,31 +183,56 @@ def heatmap_grid(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
     return edge, q
 
 
+def heatmap_cells(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(independent events, chosen values of the collapsed axes) per cell of
+    ``heatmap_grid``: what each cell's number rests on and which variant it shows."""
+    a, b = swept[0], swept[1]
+    r = rows[rows["horizon"] == horizon].copy()
+    r["edge"] = r["edge"].astype(float)
+    r = r.sort_values("edge", ascending=False, na_position="last", kind="stable")
+    r = r.drop_duplicates([a, b])
+    r["_chosen"] = [", ".join(f"{k}={row[k]}" for k in swept[2:])
+                    for row in r.to_dict("records")]
+    ys, xs = T.sorted_values(r[a]), T.sorted_values(r[b])
+    n = r.pivot(index=a, columns=b, values="n_independent").reindex(index=ys, columns=xs)
+    chosen = r.pivot(index=a, columns=b, values="_chosen").reindex(index=ys, columns=xs)
+    return n, chosen
+
+
 def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str) -> Figure:
     edge, q = heatmap_grid(rows, swept, horizon)
+    n_ind, chosen = heatmap_cells(rows, swept, horizon)
     z = 100 * edge.to_numpy(dtype=float)
     lim = np.nanmax(np.abs(z)) if np.isfinite(z).any() else 1.0
     lim = lim if lim > 0 else 1.0
     ny, nx = z.shape
-    fig = Figure(figsize=(min(1.2 + 0.75 * nx, 12), min(1.4 + 0.45 * ny, 12)))
+    cell_h = 0.75 if len(swept) > 2 else 0.55
+    fig = Figure(figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + cell_h * ny, 12)))
     ax = fig.subplots()
     cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#e0e0e0")
     im = ax.imshow(np.ma.masked_invalid(z), cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
     qs = q.to_numpy(dtype=float)
+    ns = n_ind.to_numpy(dtype=float)
+    picks = chosen.to_numpy(dtype=object)
     if nx * ny <= 400:
-        for i in range(ny):
+        for i in range(ny):  # cells of a small grid, not dates or variants of a hot path
             for j in range(nx):
                 if np.isfinite(z[i, j]):
                     star = "*" if qs[i, j] <= T.STRONG_Q else ""
-                    ax.text(j, i, f"{z[i, j]:+.1f}{star}", ha="center", va="center",
-                            fontsize=7, color="white" if abs(z[i, j]) > 0.6 * lim else "black")
+                    text = f"{z[i, j]:+.1f}{star}\nn {T.count(ns[i, j])}"
+                    if len(swept) > 2 and nx * ny <= 64:
+                        text += f"\n{picks[i, j]}"
+                    ax.text(j, i, text, ha="center", va="center", fontsize=6,
+                            color="white" if abs(z[i, j]) > 0.6 * lim else "black")
     _ticks(ax.set_xticks, list(edge.columns))
     _ticks(ax.set_yticks, list(edge.index))
     ax.set_xlabel(str(swept[1]))
     ax.set_ylabel(str(swept[0]))
-    extra = f"; best over {', '.join(swept[2:])}" if len(swept) > 2 else ""
-    ax.set_title(f"{_short(signal)}: edge (pts) at {horizon}{extra} (* q <= 0.05)",
-                 fontsize=9)
+    extra = (f"; each cell the best {', '.join(swept[2:])} (value in the cell)"
+             if len(swept) > 2 else "")
+    ax.set_title(f"{_short(signal)}: edge (pts) at {horizon}\nn = independent events, "
+                 f"* q <= 0.05{extra}", fontsize=8, wrap=True)
     fig.colorbar(im, ax=ax, shrink=0.8, label="edge, pts")
     return fig
 
@@ -373,4 +266,417 @@ def _sweep_lines(rows: pd.DataFrame, param: str, signal: str,
     ax.set_ylabel("edge, pts")
     ax.set_title(f"{_short(signal)}: edge by {param} (ringed: q <= 0.05)", fontsize=9)
     ax.legend(fontsize=7, frameon=False, title="horizon", title_fontsize=7)
+    return fig
+
+
+# --- axes-level plots (notebook API: each takes ``ax=`` and returns it) -------------------
+
+def _axes(ax, figsize=(7, 3.6)):
+    """``ax`` or a fresh Axes on its own Figure (no pyplot, no global state)."""
+    if ax is not None:
+        return ax
+    return Figure(figsize=figsize, layout="constrained").subplots()
+
+
+def tested_rates(rows: pd.DataFrame) -> np.ndarray:
+    """The hit rate the CI and q are about: over independent events (all events in runs
+    written before that column existed)."""
+    ind = pd.to_numeric(rows.get("hit_rate_independent", pd.Series(np.nan, index=rows.index)),
+                        errors="coerce").astype(float)
+    return ind.where(ind.notna(), rows["hit_rate"].astype(float)).to_numpy()
+
+
+def base_paths(prices: pd.DataFrame | None, days: int, relative: bool) -> np.ndarray | None:
+    """The unconditional drift: mean cumulative (excess) return d = 0..days trading days
+    after *every* day of the window, the yardstick an event path must beat."""
+    if prices is None or "target" not in prices.columns or days < 1:
+        return None
+    p = prices["target"].astype(float).to_numpy()
+    b = prices["benchmark"].astype(float).to_numpy() if relative and "benchmark" in prices \
+        else None
+    out = np.full(days + 1, np.nan)
+    out[0] = 0.0
+    for d in range(1, min(days, len(p) - 1) + 1):  # offsets, not dates: at most ~250
+        r = p[d:] / p[:-d] - 1.0
+        if b is not None:
+            r = r - (b[d:] / b[:-d] - 1.0)
+        out[d] = np.nanmean(r) if np.isfinite(r).any() else np.nan
+    return out
+
+
+def plot_event_path(path: pd.DataFrame, base: np.ndarray | None = None, ax=None,
+                    title: str = "", horizons: Sequence[int] = (), relative: bool = False):
+    """One signal's mean cumulative return after entry (line), its 95% band (mean ± 1.96
+    s.e. across events) and the unconditional drift over the same window (dashed)."""
+    ax = _axes(ax)
+    p = path.sort_values("day")
+    day = p["day"].to_numpy(dtype=float)
+    ax.fill_between(day, 100 * p["low"].to_numpy(dtype=float),
+                    100 * p["high"].to_numpy(dtype=float), color=COLORS[0], alpha=0.18, lw=0,
+                    label="95% band of the mean")
+    ax.plot(day, 100 * p["mean"].to_numpy(dtype=float), color=COLORS[0], lw=1.4,
+            label="after events")
+    if base is not None:
+        n = min(len(base), int(day.max()) + 1 if len(day) else 0)
+        ax.plot(np.arange(n), 100 * base[:n], color="#555555", lw=1.0, ls="--",
+                label="all days (drift)")
+    for d in horizons:
+        if len(day) and d <= day.max():
+            ax.axvline(d, color="#cccccc", lw=0.7, ls=":", zorder=0)
+    ax.axhline(0, color="#999999", lw=0.6)
+    n_ev = int(p["n"].max()) if "n" in p.columns and len(p) else 0
+    ax.set_title(f"{_short(title, 40)}\nn = {n_ev} events", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(color="#f0f0f0")
+    return ax
+
+
+def plot_hit_rates(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
+                   groups: Sequence[str], ax=None, title: str = ""):
+    """Hit rate (dot) with its exact 95% CI (whiskers) and the base rate (bar) per row, on
+    a 0-100% axis; n and q written beside each dot."""
+    ax = _axes(ax)
+    k = max(1, len(groups))
+    width = 0.7 / k
+    for j, h in enumerate(groups):
+        sub = rows[rows["horizon"] == h].drop_duplicates(label_col).set_index(label_col)
+        sub = sub.reindex(labels)
+        y = np.arange(len(labels)) - 0.35 + width * (j + 0.5)
+        hit = 100 * tested_rates(sub)
+        lo = np.clip(hit - 100 * sub["ci_low"].astype(float).to_numpy(), 0, None)
+        hi = np.clip(100 * sub["ci_high"].astype(float).to_numpy() - hit, 0, None)
+        color = COLORS[j % len(COLORS)]
+        ax.errorbar(hit, y, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
+                    color=color, ms=4.5, capsize=2.5, lw=1, label=f"{h} hit rate (95% CI)")
+        ax.scatter(100 * sub["base_rate"].astype(float).to_numpy(), y, marker="|", s=160,
+                   color=color, linewidths=2, label=f"{h} base rate")
+        for yy, xx, row in zip(y, hit, sub.to_dict("records"), strict=True):
+            if np.isfinite(xx):
+                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get('q_value'))}", (1, yy),
+                            xycoords=("axes fraction", "data"), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize=6,
+                            color=color, annotation_clip=False)
+    ax.set_yticks(np.arange(len(labels)), [_short(s) for s in labels], fontsize=7)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.axvline(50, color="#bbbbbb", lw=0.8, zorder=0)
+    ax.set_xlabel("% of independent events followed by a positive return", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", color="#eeeeee")
+    return ax
+
+
+def plot_equity(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Series | None,
+                ax=None, benchmark_label: str = "benchmark"):
+    """Portfolio value (log scale, start = 1) of ``cols`` against the matching benchmark."""
+    ax = _axes(ax)
+    values = []
+    if benchmark is not None:
+        s = _thin(benchmark.dropna())
+        ax.plot(s.index, s.to_numpy(), color="#222222", lw=1.3, ls="--", label=benchmark_label)
+        values.append(s.to_numpy())
+    e = _thin(equity[list(cols)].sort_index())
+    for k, c in enumerate(cols):
+        s = e[c].astype(float)
+        ax.plot(s.index, s.to_numpy(), color=COLORS[k % len(COLORS)], lw=1.0,
+                label=_short(str(c).replace("|", " · "), 60))
+        values.append(s.to_numpy())
+    vals = np.concatenate(values) if values else np.array([])
+    if vals.size and np.all(vals[np.isfinite(vals)] > 0):
+        _log_y(ax, vals)
+    _date_axis(ax)
+    ax.set_ylabel("value (start = 1, log scale)", fontsize=8)
+    ax.grid(color="#f0f0f0")
+    return ax
+
+
+def drawdown(values: pd.Series) -> pd.Series:
+    """Fall from the running peak, as a fraction (0 at a new high, -0.3 = 30% below it)."""
+    v = values.astype(float)
+    return v / v.cummax() - 1.0
+
+
+def plot_drawdown(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Series | None,
+                  ax=None, benchmark_label: str = "benchmark"):
+    """Underwater chart: each curve's drawdown from its running peak, in %."""
+    ax = _axes(ax)
+    if benchmark is not None:
+        s = _thin(drawdown(benchmark.dropna()))
+        ax.fill_between(s.index, 100 * s.to_numpy(), 0, color="#bbbbbb", alpha=0.5, lw=0,
+                        label=benchmark_label)
+    e = _thin(equity[list(cols)].sort_index())
+    for k, c in enumerate(cols):
+        s = drawdown(e[c].dropna())
+        ax.plot(s.index, 100 * s.to_numpy(), color=COLORS[k % len(COLORS)], lw=0.9)
+    _date_axis(ax)
+    ax.set_ylabel("drawdown, %", fontsize=8)
+    ax.grid(color="#f0f0f0")
+    return ax
+
+
+def plot_distribution(event_returns: np.ndarray, base_returns: np.ndarray | None, ax=None,
+                      title: str = ""):
+    """Forward returns after events (bars) against those after every day (outline)."""
+    ax = _axes(ax)
+    ev = 100 * np.asarray(event_returns, dtype=float)
+    ev = ev[np.isfinite(ev)]
+    both = [ev]
+    if base_returns is not None:
+        bs = 100 * np.asarray(base_returns, dtype=float)
+        bs = bs[np.isfinite(bs)]
+        both.append(bs)
+    allv = np.concatenate(both) if both else ev
+    if allv.size == 0:
+        ax.text(0.5, 0.5, "no events", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    lo, hi = np.nanpercentile(allv, [1, 99])
+    bins = np.linspace(lo, hi, 31) if hi > lo else 10
+    if base_returns is not None and len(both) > 1 and both[1].size:
+        ax.hist(both[1], bins=bins, density=True, histtype="step", color="#555555", lw=1.0,
+                label=f"all days (n {both[1].size})")
+    ax.hist(ev, bins=bins, density=True, color=COLORS[0], alpha=0.55,
+            label=f"after events (n {ev.size})")
+    ax.axvline(0, color="#999999", lw=0.6)
+    ax.set_title(_short(title, 40), fontsize=8)
+    ax.set_xlabel("forward return, %", fontsize=7)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, frameon=False)
+    return ax
+
+
+def plot_rolling_hit_rate(events: pd.DataFrame, base_rate: float, ax=None, title: str = "",
+                          window: int = 20):
+    """Share of the last ``window`` events followed by a positive return, over time,
+    against the base rate: is the edge steady or one lucky decade?"""
+    ax = _axes(ax)
+    e = events.sort_values("date")
+    hits = e["hit"].astype(float).to_numpy()
+    dates = pd.to_datetime(e["date"]).to_numpy()
+    few = len(hits) < window
+    if few:
+        ax.text(0.5, 0.62, f"fewer than {window} events ({len(hits)})", ha="center",
+                va="center", transform=ax.transAxes, fontsize=7)
+        ax.set_xticks([])
+    else:
+        c = np.cumsum(np.r_[0.0, hits])
+        roll = (c[window:] - c[:-window]) / window
+        ax.plot(dates[window - 1:], 100 * roll, color=COLORS[0], lw=1.0,
+                label=f"last {window} events")
+    if np.isfinite(base_rate):
+        ax.axhline(100 * base_rate, color="#555555", ls="--", lw=0.9, label="base rate")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("hit rate, %", fontsize=7)
+    if not few:
+        _date_axis(ax)
+    ax.set_title(_short(title, 40), fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, frameon=False, loc="lower left")
+    return ax
+
+
+# --- figures of the report (compose the axes-level plots) ---------------------------------
+
+MAX_PANELS = 12  # small multiples: at most this many signals per figure
+
+
+def _grid(n: int, ncols: int = 3, cell=(3.0, 2.3), sharey: bool = False):
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(cell[0] * ncols + 0.4, cell[1] * nrows + 0.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=sharey, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def hit_rate_figure(metrics: pd.DataFrame, horizon: str | None = None, episode: str = "all",
+                    manifest: Mapping | None = None) -> Figure:
+    """Hit rate (exact 95% CI) vs base rate of each signal's best variant, one colour per
+    horizon, on a 0-100% axis."""
+    m = T.ensure_columns(metrics)
+    best = T.best_variants(m, episode=episode, min_independent=_floor(manifest))
+    best = best[best["n_events"].astype(float) > 0]
+    if horizon is not None:
+        best = best[best["horizon"] == horizon]
+    if best.empty:
+        return _message("no signal fired: no hit rates to show")
+    signals = T.signal_order(best)
+    hs = [h for h in T.horizons(m, manifest) if (best["horizon"] == h).any()]
+    return dot_plot(best, signals, "signal", hs, title="hit rate vs base rate — each signal's "
+                    f"best variant (episode {episode})")
+
+
+def _floor(manifest: Mapping | None) -> int:
+    from engine.ranking import DEFAULT_MIN_INDEPENDENT
+
+    study = (manifest or {}).get("study") or {}
+    try:
+        return int(study.get("min_independent") or DEFAULT_MIN_INDEPENDENT)
+    except (TypeError, ValueError):
+        return DEFAULT_MIN_INDEPENDENT
+
+
+def dot_plot(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
+             groups: Sequence[str], title: str) -> Figure:
+    """Shared by the run and compare reports: rows keyed by ``label_col`` and horizon."""
+    k = max(1, len(groups))
+    height = 1.4 + 0.4 * len(labels) * max(1.0, k / 2)
+    fig = Figure(figsize=(8, min(height + 0.4, 40)), layout="constrained")
+    ax = fig.subplots()
+    plot_hit_rates(rows, labels, label_col, groups, ax=ax, title=title)
+    fig.legend(fontsize=7, loc="outside lower center", ncol=min(2 * k, 4), frameon=False)
+    return fig
+
+
+def event_study_figure(paths: pd.DataFrame, metrics: pd.DataFrame,
+                       horizon: str | None = None, manifest: Mapping | None = None,
+                       prices: pd.DataFrame | None = None) -> Figure:
+    """Small multiples, one panel per signal (its best variant at ``horizon``): the mean
+    cumulative return after entry with its 95% band, against the drift of all days."""
+    if paths is None or paths.empty:
+        return _message("no event paths in this run")
+    m = T.ensure_columns(metrics)
+    chosen = event_study_variants(paths, m, horizon, manifest)[:MAX_PANELS]
+    if not chosen:
+        return _message("no signal fired: no event paths")
+    relative = bool(((manifest or {}).get("study") or {}).get("benchmark"))
+    days = int(paths["day"].max())
+    base = base_paths(prices, days, relative)
+    hdays = sorted({int(d) for d in m["horizon_days"].dropna()})
+    fig, axes = _grid(len(chosen), sharey=True)
+    for ax, (signal, variant) in zip(axes, chosen, strict=True):
+        p = paths[(paths["signal"] == signal) & (paths["variant"] == variant)]
+        plot_event_path(p, base, ax=ax, title=f"{signal} ({variant})", horizons=hdays,
+                        relative=relative)
+    what = "excess return vs the benchmark" if relative else "return"
+    fig.supxlabel("trading days after entry (dotted: horizons)", fontsize=8)
+    fig.supylabel(f"mean cumulative {what}, %", fontsize=8)
+    fig.suptitle(f"event study: mean cumulative {what} after the signal fires\n(solid: after "
+                 "events; band: 95% of that mean; dashed: after every day, the drift)",
+                 fontsize=9)
+    return fig
+
+
+def _spread_index(prices: pd.DataFrame | None) -> pd.Series | None:
+    """Always long the target and short the benchmark, rebalanced daily, start = 1: the
+    benchmark a hedged strategy must beat (the hedged buy-and-hold)."""
+    if prices is None or not {"target", "benchmark"} <= set(prices.columns):
+        return None
+    r = prices["target"].astype(float).pct_change() - prices["benchmark"].astype(float) \
+        .pct_change()
+    return (1.0 + r.fillna(0.0)).cumprod()
+
+
+def equity_columns(equity: pd.DataFrame, backtest: pd.DataFrame | None,
+                   metrics: pd.DataFrame | None = None, manifest: Mapping | None = None,
+                   ) -> list[str]:
+    """One strategy per signal: its best variant by the one ranking (``engine.ranking``, at
+    the study's middle horizon); by Sharpe only for runs without metrics."""
+    cols = [str(c) for c in equity.columns]
+    strat = [c for c in cols if "|" in c and not c.startswith("buy-and-hold|")]
+    if metrics is not None and len(metrics):
+        m = T.ensure_columns(metrics)
+        h = T.middle_horizon(m, manifest)
+        best = T.best_variants(m, min_independent=_floor(manifest))
+        best = best[best["horizon"] == h]
+        want = [f"{s}|{v}" for s, v in zip(best["signal"], best["variant"], strict=True)]
+        chosen = [c for c in want if c in strat]
+        if chosen:
+            return chosen
+    if backtest is not None and not backtest.empty and "sharpe" in backtest.columns:
+        b = backtest[backtest["signal"] != "buy-and-hold"].copy()
+        b["col"] = b["signal"].astype(str) + "|" + b["variant"].astype(str)
+        b = b[b["col"].isin(strat)].sort_values(["sharpe", "col"], ascending=[False, True],
+                                                na_position="last", kind="stable")
+        return list(b.drop_duplicates("signal")["col"])
+    return list(dict.fromkeys(strat))[:MAX_PANELS]
+
+
+def matching_benchmark(equity: pd.DataFrame, backtest: pd.DataFrame | None,
+                       prices: pd.DataFrame | None, manifest: Mapping | None,
+                       ) -> tuple[pd.Series | None, str]:
+    """The buy-and-hold a strategy is judged against: the hedged one (long target, short
+    benchmark) for hedged backtests, else the target itself."""
+    study = (manifest or {}).get("study") or {}
+    target, bench = study.get("target") or "target", study.get("benchmark")
+    hedged = backtest is not None and "hedge" in backtest.columns and \
+        bool(backtest["hedge"].astype(bool).any())
+    if hedged:
+        s = _spread_index(prices)
+        if s is not None:
+            s = s.reindex(equity.index).ffill()
+            return s / s.dropna().iloc[0], f"always on: {target} − {bench} (no costs)"
+    col = f"buy-and-hold|{target}"
+    if col in equity.columns:
+        return equity[col].astype(float), f"buy-and-hold {target}"
+    bh = [c for c in equity.columns if str(c).startswith("buy-and-hold|")]
+    return (equity[bh[0]].astype(float), str(bh[0]).replace("|", " ")) if bh else (None, "")
+
+
+def equity_figure(equity: pd.DataFrame, backtest: pd.DataFrame | None = None,
+                  metrics: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
+                  manifest: Mapping | None = None) -> Figure:
+    """Equity (log) and drawdown of each signal's best variant against the matching
+    benchmark (hedged vs hedged)."""
+    if equity is None or equity.empty:
+        return _message("no equity curves in this run")
+    cols = equity_columns(equity, backtest, metrics, manifest)[:MAX_PANELS]
+    bench, label = matching_benchmark(equity, backtest, prices, manifest)
+    fig = Figure(figsize=(8.5, 6.8), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+    plot_equity(equity, cols, bench, ax=top, benchmark_label=label)
+    plot_drawdown(equity, cols, bench, ax=bottom, benchmark_label=label)
+    top.set_title("equity of each signal's best variant (log); dashed: " + (label or
+                  "buy-and-hold"), fontsize=9)
+    bottom.set_title("drawdown from the running peak (grey: the benchmark)", fontsize=8)
+    h, lab = top.get_legend_handles_labels()
+    fig.legend(h, lab, fontsize=6.5, loc="outside lower center", ncol=3, frameon=False)
+    return fig
+
+
+def distribution_figure(events: pd.DataFrame | None, chosen: Sequence[tuple[str, str]],
+                        horizon: str | None, prices: pd.DataFrame | None,
+                        relative: bool) -> Figure:
+    """Forward-return distributions at ``horizon``: after events vs after every day."""
+    if events is None or events.empty or not chosen or horizon is None:
+        return _message("no events in this run")
+    ev = events[events["horizon"] == horizon]
+    days = int(ev["horizon_days"].iloc[0]) if len(ev) else 0
+    base = _forward(prices, days, relative)
+    chosen = list(chosen)[:MAX_PANELS]
+    fig, axes = _grid(len(chosen))
+    for ax, (signal, variant) in zip(axes, chosen, strict=True):
+        e = ev[(ev["signal"] == signal) & (ev["variant"] == variant)]
+        plot_distribution(e["fwd_return"].to_numpy(), base, ax=ax, title=signal)
+    fig.suptitle(f"{horizon} forward returns: after events (bars) vs every day (line); "
+                 "densities", fontsize=9)
+    return fig
+
+
+def _forward(prices: pd.DataFrame | None, days: int, relative: bool) -> np.ndarray | None:
+    if prices is None or "target" not in prices.columns or days < 1:
+        return None
+    p = prices["target"].astype(float).to_numpy()
+    r = p[days:] / p[:-days] - 1.0
+    if relative and "benchmark" in prices.columns:
+        b = prices["benchmark"].astype(float).to_numpy()
+        r = r - (b[days:] / b[:-days] - 1.0)
+    return r
+
+
+def rolling_hit_figure(events: pd.DataFrame | None, best: pd.DataFrame,
+                       horizon: str | None) -> Figure:
+    """Rolling hit rate (last 20 events) of each signal's best variant vs its base rate."""
+    if events is None or events.empty or best.empty or horizon is None:
+        return _message("no events in this run")
+    rows = best[best["horizon"] == horizon].head(MAX_PANELS)
+    if rows.empty:
+        return _message("no events in this run")
+    fig, axes = _grid(len(rows), cell=(3.0, 2.0))
+    for ax, row in zip(axes, rows.to_dict("records"), strict=True):
+        e = events[(events["signal"] == row["signal"]) & (events["variant"] == row["variant"])
+                   & (events["horizon"] == horizon)]
+        plot_rolling_hit_rate(e, T.num(row.get("base_rate")), ax=ax, title=str(row["signal"]))
+    fig.suptitle(f"rolling hit rate at {horizon}: share of the last 20 events followed by a "
+                 "positive return (dashed: base rate)", fontsize=9)
     return fig

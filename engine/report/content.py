@@ -190,14 +190,58 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
     if not chosen:
         s.blocks.append(f"Event-study chart {NOT_AVAILABLE}: no signal fired.")
         return s
-    s.blocks += [f"Average cumulative return after entry for each signal's best variant at "
-                 f"{horizon}, with a 95% band (mean ± 1.96 standard errors). Paths of "
-                 "overlapping events are averaged as if independent, so the band is too narrow "
-                 "when events cluster.",
-                 _chart("event-study", "mean cumulative return path after events",
+    s.blocks += [f"One panel per signal: the mean cumulative return after entry of its best "
+                 f"variant at {horizon} (the one ranking, as in the signals table), with a 95% "
+                 "band (mean ± 1.96 standard errors) and, dashed, the same mean after every "
+                 "day of the window (the drift an event has to beat). Paths of overlapping "
+                 "events are averaged as if independent, so the band is too narrow when "
+                 "events cluster.",
+                 _chart("event-study", "mean cumulative return after events vs all days",
                         charts.event_study_figure(run.paths, run.metrics, horizon,
-                                                  run.manifest))]
+                                                  run.manifest, run.prices))]
+    events = _events(run)
+    if events is not None:
+        relative = bool((run.manifest.get("study") or {}).get("benchmark"))
+        floor = min_independent(run.manifest)
+        best = T.best_variants(run.metrics, min_independent=floor)
+        s.blocks += [
+            _chart("distributions", f"{horizon} forward returns after events vs every day",
+                   charts.distribution_figure(events, chosen, horizon, run.prices, relative)),
+            _chart("rolling-hit", f"rolling hit rate at {horizon}",
+                   charts.rolling_hit_figure(events, best, horizon)),
+            Table(event_table(events, chosen, horizon),
+                  caption=f"the last {EVENT_ROWS} events of each signal's best variant at "
+                  f"{horizon}: signal date, entry (next close), forward return, outcome"),
+        ]
     return s
+
+
+EVENT_ROWS = 8
+
+
+def _events(run: RunFolder) -> pd.DataFrame | None:
+    from engine.runfolder import read_table
+
+    e = read_table(run.path, "events")
+    return None if e.empty else e
+
+
+def event_table(events: pd.DataFrame, chosen: list[tuple[str, str]], horizon: str | None,
+                ) -> pd.DataFrame:
+    """The most recent events of each chosen variant: dates, forward return, hit or miss."""
+    keys = pd.DataFrame(chosen, columns=["signal", "variant"])
+    e = events[events["horizon"] == horizon].merge(keys, on=["signal", "variant"])
+    e = e.sort_values(["signal", "date"], kind="stable").groupby("signal", sort=False).tail(
+        EVENT_ROWS)
+    order = {s: i for i, (s, _) in enumerate(chosen)}
+    e = e.assign(_o=e["signal"].map(order)).sort_values(["_o", "date"], kind="stable")
+    return pd.DataFrame({
+        "signal": e["signal"].astype(str), "variant": e["variant"].astype(str),
+        "signal date": pd.to_datetime(e["date"]).dt.strftime("%Y-%m-%d"),
+        "entry": pd.to_datetime(e["entry_date"]).dt.strftime("%Y-%m-%d"),
+        f"{horizon} return": e["fwd_return"].map(T.spct),
+        "outcome": e["hit"].map({True: "up", False: "down"}).fillna("—"),
+    })
 
 
 # --- episodes -----------------------------------------------------------------------------
@@ -316,23 +360,31 @@ def backtest_section(run: RunFolder) -> Section:
                         "in this run).")
         return s
     if run.equity is not None:
-        s.blocks.append(_chart("equity", "equity curves vs buy-and-hold",
-                               charts.equity_figure(run.equity, run.backtest)))
+        s.blocks.append(_chart("equity", "equity and drawdown vs the matching benchmark",
+                               charts.equity_figure(run.equity, run.backtest, run.metrics,
+                                                    run.prices, run.manifest)))
     else:
         s.blocks.append(f"Equity curves {NOT_AVAILABLE} (no equity.parquet).")
     if run.backtest is not None:
-        s.blocks += ["Long the target while the signal is on, else in cash; buy-and-hold rows "
-                     "first, then each signal's best variant by Sharpe. DSR = deflated Sharpe "
-                     "ratio (probability the Sharpe is real given how many variants were "
-                     "tried).", Table(backtest_table(run.backtest))]
+        chosen = None
+        if run.equity is not None:
+            chosen = charts.equity_columns(run.equity, run.backtest, run.metrics, run.manifest)
+        s.blocks += ["Long the target while the signal is on, else in cash (hedged studies: "
+                     "long the target, short the benchmark, charted against the always-on "
+                     "hedge); buy-and-hold rows first, then each signal's best variant by the "
+                     "one ranking at the middle horizon (the same variant as the signals "
+                     "table, not the best Sharpe). DSR = deflated Sharpe ratio (probability "
+                     "the Sharpe is real given how many variants were tried).",
+                     Table(backtest_table(run.backtest, chosen))]
     else:
         s.blocks.append(f"Backtest table {NOT_AVAILABLE} (no backtest.parquet).")
     return s
 
 
-def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
-    """Buy-and-hold rows, then each signal's best variant by Sharpe; headers and formats from
-    the metric registry (``engine.metrics.BACKTEST``)."""
+def backtest_table(bt: pd.DataFrame, chosen: list[str] | None = None) -> pd.DataFrame:
+    """Buy-and-hold rows, then each signal's best variant (``chosen`` "signal|variant"
+    columns, by the one ranking; by Sharpe when not given); headers and formats from the
+    metric registry (``engine.metrics.BACKTEST``)."""
     b = bt.copy()
     for c in M.BACKTEST_NUMERIC:
         if c not in b.columns:
@@ -340,8 +392,14 @@ def backtest_table(bt: pd.DataFrame) -> pd.DataFrame:
     bh = b[b["signal"] == "buy-and-hold"]
     strat = b[b["signal"] != "buy-and-hold"]
     n_var = strat.groupby("signal", sort=False).size()
-    strat = strat.sort_values([M.SHARPE, "variant"], ascending=[False, True],
-                              na_position="last", kind="stable").drop_duplicates("signal")
+    if chosen:
+        key = strat["signal"].astype(str) + "|" + strat["variant"].astype(str)
+        order = {c: i for i, c in enumerate(chosen)}
+        strat = strat[key.isin(order)].assign(_o=key.map(order)).sort_values("_o") \
+            .drop(columns="_o")
+    else:
+        strat = strat.sort_values([M.SHARPE, "variant"], ascending=[False, True],
+                                  na_position="last", kind="stable").drop_duplicates("signal")
     rows = pd.concat([bh, strat])
     out = {
         "strategy": rows["signal"].astype(str), "variant": rows["variant"].astype(str),

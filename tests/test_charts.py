@@ -1,0 +1,92 @@
+"""Tear-sheet charts: the numbers behind them, and plots that take ``ax=`` and return it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from engine.report import charts
+
+try:
+    from tests.test_report import manifest, metrics_frame
+except ImportError:
+    from test_report import manifest, metrics_frame
+
+
+def prices(n: int = 40) -> pd.DataFrame:
+    idx = pd.bdate_range("2020-01-01", periods=n, name="date")
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({"target": 100 * 1.01 ** t, "benchmark": 50 * 1.005 ** t}, index=idx)
+
+
+def test_base_paths_is_the_mean_cumulative_return_after_every_day():
+    p = prices()
+    base = charts.base_paths(p, 5, relative=False)
+    assert base == pytest.approx([1.01 ** d - 1 for d in range(6)])
+    rel = charts.base_paths(p, 5, relative=True)
+    assert rel == pytest.approx([(1.01 ** d - 1) - (1.005 ** d - 1) for d in range(6)])
+    assert charts.base_paths(None, 5, relative=False) is None
+
+
+def test_drawdown_and_the_hedged_benchmark():
+    dd = charts.drawdown(pd.Series([1.0, 2.0, 1.0, 3.0, 1.5]))
+    assert dd.tolist() == pytest.approx([0, 0, -0.5, 0, -0.5])
+    s = charts._spread_index(prices(4))
+    assert s.tolist() == pytest.approx([1, 1.005, 1.005 ** 2, 1.005 ** 3])
+
+
+def test_hit_rate_axis_is_0_to_100_and_all_hit_rows_have_whiskers():
+    m = metrics_frame()
+    sel = (m["signal"] == "beta") & (m["episode"] == "all")
+    m.loc[sel, ["hit_rate", "hit_rate_independent", "ci_low", "ci_high"]] = [1.0, 1.0, 0.6, 1.0]
+    fig = charts.hit_rate_figure(m, manifest=manifest())
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0, 100)
+    # every errorbar has a visible lower whisker (the all-hit row: 60..100)
+    segs = [c for c in ax.collections if hasattr(c, "get_segments")]
+    widths = [abs(s[1][0] - s[0][0]) for c in segs for s in c.get_segments()]
+    assert widths and min(widths) > 0
+
+
+@pytest.mark.parametrize("plot", ["event", "equity", "drawdown", "dist", "rolling", "hits"])
+def test_plots_take_ax_and_return_it(plot):
+    fig = Figure()
+    ax = fig.subplots()
+    idx = pd.bdate_range("2020-01-01", periods=30)
+    eq = pd.DataFrame({"a|x": np.linspace(1, 2, 30)}, index=idx)
+    path = pd.DataFrame({"day": range(5), "mean": 0.01, "low": 0.0, "high": 0.02, "n": 7})
+    events = pd.DataFrame({"date": idx, "hit": [True, False] * 15})
+    m = metrics_frame()
+    m = m[m["episode"] == "all"]
+    calls = {
+        "event": lambda: charts.plot_event_path(path, np.zeros(5), ax=ax, title="s"),
+        "equity": lambda: charts.plot_equity(eq, ["a|x"], eq["a|x"] * 0 + 1, ax=ax),
+        "drawdown": lambda: charts.plot_drawdown(eq, ["a|x"], None, ax=ax),
+        "dist": lambda: charts.plot_distribution(np.r_[0.01, -0.02], np.r_[0.0, 0.01], ax=ax),
+        "rolling": lambda: charts.plot_rolling_hit_rate(events, 0.5, ax=ax, window=10),
+        "hits": lambda: charts.plot_hit_rates(m, ["alpha", "beta"], "signal", ["3m"], ax=ax),
+    }
+    assert calls[plot]() is ax
+    assert ax.has_data()
+
+
+def test_rolling_hit_rate_values():
+    idx = pd.bdate_range("2020-01-01", periods=6)
+    events = pd.DataFrame({"date": idx, "hit": [True, True, False, False, True, True]})
+    ax = charts.plot_rolling_hit_rate(events, 0.5, window=2)
+    y = ax.lines[0].get_ydata()
+    assert list(y) == [100, 50, 0, 50, 100]
+
+
+def test_heatmap_cells_count_and_chosen_value_of_a_collapsed_axis():
+    rows = pd.DataFrame({"a": [1, 1, 1, 1], "b": [5, 5, 6, 6], "c": [7, 8, 7, 8],
+                         "horizon": "3m", "edge": [0.1, 0.3, 0.2, -0.1],
+                         "q_value": 0.5, "n_independent": [11, 12, 13, 14]})
+    n, chosen = charts.heatmap_cells(rows, ["a", "b", "c"], "3m")
+    assert n.loc[1, 5] == 12 and chosen.loc[1, 5] == "c=8"  # the best edge over c
+    assert n.loc[1, 6] == 13 and chosen.loc[1, 6] == "c=7"
+    fig = charts.sweep_figure(rows, ["a", "b", "c"], "sig", "3m")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "+30.0\nn 12\nc=8" in texts

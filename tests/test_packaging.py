@@ -26,7 +26,8 @@ def _pyproject() -> dict:
 def _requirements() -> list[Requirement]:
     project = _pyproject()["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
-    reqs += [Requirement(r) for r in project["optional-dependencies"]["test"]]
+    for extra in ("test", "fast"):
+        reqs += [Requirement(r) for r in project["optional-dependencies"][extra]]
     return reqs
 
 
@@ -82,7 +83,7 @@ def test_alternative_set_is_inside_the_ranges_and_differs_in_minor_version():
 
 def test_ci_installs_with_the_constraints_file_and_runs_the_alt_set():
     ci = (REPO / ".ci" / "run").read_text()
-    assert re.search(r"pip install .*-e \"\.\[test\]\" -c constraints\.txt", ci)
+    assert re.search(r"pip install .*-e \"\.\[test,fast\]\" -c constraints\.txt", ci)
     assert "bash .ci/alt-deps" in ci
 
 

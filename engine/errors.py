@@ -29,3 +29,8 @@ class DataError(StudyError):
 
 class SpecError(StudyError):
     """A study file is malformed or asks for something that does not exist."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread (see ``engine.atomic``) so that every ``finally``
+    and ``except BaseException`` on the way out removes its temporary files, as for Ctrl-C."""

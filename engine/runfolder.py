@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -18,7 +19,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from importlib import metadata
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine import atomic
 from engine import metrics as M
 from engine.errors import StudyError
 
@@ -91,6 +92,12 @@ class Manifest(Mapping):
                              fix="upgrade rally-study, or re-run the study with this version")
         known = {f.name for f in fields(cls)} - {"extra"}
         kwargs = {k: v for k, v in data.items() if k in known and v is not None}
+        kinds = {"study": dict, "overrides": dict, "datasets": list, "versions": dict,
+                 "window": dict, "timings": dict}
+        wrong = [k for k, kind in kinds.items() if k in kwargs and not isinstance(kwargs[k], kind)]
+        if wrong or not all(isinstance(d, dict) for d in kwargs.get("datasets", [])):
+            raise StudyError(f"manifest.json: {wrong or ['datasets']} have the wrong type",
+                             where=where, fix="re-run the study")
         return cls(**kwargs, extra={k: v for k, v in data.items() if k not in known})
 
     # Mapping view of the JSON fields (``manifest["study"]``, ``manifest.get("window")``)
@@ -145,7 +152,11 @@ def os_errno(exc: OSError) -> int | None:
     """The error number, also of ``OSError(errno.ENOSPC)`` built with one argument."""
     if exc.errno is not None:
         return exc.errno
-    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], int) else None
+    if len(exc.args) == 1 and isinstance(exc.args[0], int):
+        return exc.args[0]
+    text = str(exc)  # pyarrow raises OSError("... No space left on device") without errno
+    known = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EISDIR)
+    return next((code for code in known if os.strerror(code) in text), None)
 
 
 def os_reason(exc: OSError) -> str:
@@ -162,7 +173,8 @@ class RunWriter:
         self.name = name
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = parent / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+            atomic.clean_stale(parent)  # what a killed run left behind
+            self.tmp = atomic.tmp_path(parent, name)
             self.tmp.mkdir()
         except OSError as exc:
             raise StudyError(f"cannot create the run folder ({exc.strerror})", where=str(parent),
@@ -235,15 +247,21 @@ def latest_run(study_dir: Path) -> Path | None:
 
 
 def read_manifest(run_dir: Path) -> Manifest:
+    """The manifest of a run folder, checked to be what `study run` writes (a JSON object
+    with run_id, study and datasets): anything else is a damaged folder, not a crash."""
     path = Path(run_dir) / MANIFEST
     if not path.is_file():
         raise StudyError("not a run folder (no manifest.json)", where=str(run_dir),
                          fix="pass a folder under results/<study>/")
+    fix = "re-run the study (study run NAME) to write a fresh run folder"
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise StudyError(f"manifest.json is corrupt ({exc})", where=str(path),
-                         fix="re-run the study") from None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise StudyError(f"manifest.json is corrupt ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})", where=str(path), fix=fix) from None
+    if not isinstance(data, dict):
+        raise StudyError(f"manifest.json is not a JSON object (got {type(data).__name__})",
+                         where=str(path), fix=fix)
     return Manifest.from_dict(data, where=str(path))
 
 
@@ -284,11 +302,7 @@ def read_table(run_dir: Path, name: str) -> pd.DataFrame:
     path = Path(run_dir) / TABLES[name]
     if not path.is_file():
         return pd.DataFrame()
-    try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise StudyError(f"cannot read {path.name} ({exc})", where=str(path),
-                         fix="re-run the study to rewrite the run folder") from None
+    return _parquet(path, keep_empty=True)
 
 
 def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFrame:
@@ -328,31 +342,41 @@ def _dated(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     return frame.sort_index()
 
 
-def _parquet(path: Path) -> pd.DataFrame | None:
+def _parquet(path: Path, keep_empty: bool = False) -> pd.DataFrame | None:
     if not path.is_file():
+        if path.exists():  # a folder where the table belongs
+            raise StudyError(f"{path.name} is not a file", where=str(path),
+                             fix="re-run the study to rewrite the run folder")
         return None
     try:
         frame = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise StudyError(f"cannot read {path.name} ({exc})", where=str(path),
+    except Exception as exc:  # pyarrow raises many types for damaged bytes
+        raise StudyError(f"cannot read {path.name} ({type(exc).__name__}: {str(exc)[:120]})",
+                         where=str(path),
                          fix="re-run the study to rewrite the run folder") from None
-    return None if frame.empty else frame
+    return frame if keep_empty or not frame.empty else None
 
 
 def previous_run_changes(run_dir: Path) -> list[str]:
-    """Lines naming each dataset (and the study file) that changed since the previous run."""
+    """Lines naming each dataset (and the study file) that changed since the previous run
+    (the latest earlier run whose manifest is readable; damaged ones are skipped)."""
     me = run_order(run_dir)
     siblings = [p for p in _completed_runs(run_dir.parent) if p != run_dir and run_order(p) < me]
-    if not siblings:
+    cur = read_manifest(run_dir)
+    prev = None
+    for sibling in reversed(siblings):
+        with contextlib.suppress(StudyError):
+            prev = read_manifest(sibling)
+            break
+    if prev is None:
         return []
-    prev, cur = read_manifest(siblings[-1]), read_manifest(run_dir)
     lines = []
     if prev.study.get("sha256") != cur.study.get("sha256"):
         lines.append(f"study file changed since the previous run {prev.run_id}")
-    before = {d["id"]: d["sha256"] for d in prev.datasets}
+    before = {d.get("id"): d.get("sha256") for d in prev.datasets if isinstance(d, dict)}
     for d in cur.datasets:
         old = before.get(d["id"])
         if old is not None and old != d["sha256"]:
             lines.append(f"dataset {d['id']} changed since the previous run {prev.run_id} "
-                         f"(content sha256 {old[:12]} -> {d['sha256'][:12]})")
+                         f"(content sha256 {str(old)[:12]} -> {d['sha256'][:12]})")
     return lines

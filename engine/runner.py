@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +21,12 @@ import pandas as pd
 from engine import __version__, paths, runfolder
 from engine import metrics as M
 from engine.data.catalog import Catalog
-from engine.data.panel import Panel, load_panel
+from engine.data.panel import Panel, check_price_series, load_panel
 from engine.errors import SpecError
 from engine.signals.matrix import SignalMatrix, compute_signals, required_refs
-from engine.study.spec import Study, load_study, parse_horizon
+from engine.study.spec import Study, check_stem, load_study, parse_horizon, variant_count
+
+MAX_N_BOOT = 100_000  # as [study] n_boot
 
 
 @dataclass
@@ -64,8 +68,13 @@ def apply_overrides(study: Study, ov: Overrides) -> Study:
     ctx = _Ctx(study.path)
     changes: dict = {}
     if ov.horizons:
-        changes["horizons"] = tuple(parse_horizon(h if not h.isdigit() else int(h), ctx,
-                                                  "--horizon") for h in ov.horizons)
+        hz = tuple(parse_horizon(int(h) if re.fullmatch(r"[0-9]+", h) else h, ctx, "--horizon")
+                   for h in ov.horizons)
+        if len({h.days for h in hz}) != len(hz):
+            raise SpecError(f"two horizons have the same length in days "
+                            f"({', '.join(f'{h.label}={h.days}d' for h in hz)})",
+                            where="--horizon", fix="list each horizon once")
+        changes["horizons"] = hz
     if ov.episodes:
         known = {e.name for e in study.episodes}
         unknown = [e for e in ov.episodes if e not in known and e != "all"]
@@ -78,12 +87,22 @@ def apply_overrides(study: Study, ov: Overrides) -> Study:
     if ov.end:
         changes["end"] = _date(ov.end, ctx, "--end")
     if ov.n_boot is not None:
+        if not 0 <= ov.n_boot <= MAX_N_BOOT:
+            raise SpecError(f"n_boot = {ov.n_boot} not allowed", where="--n-boot",
+                            fix=f"use an integer from 0 to {MAX_N_BOOT}")
         changes["n_boot"] = ov.n_boot
     if ov.min_independent is not None:
         if ov.min_independent < 0:
             raise SpecError(f"--min-independent {ov.min_independent} is negative",
                             where="--min-independent", fix="give 0 or more (default 10)")
         changes["min_independent"] = ov.min_independent
+    if ov.scheduler is not None:
+        from engine.evaluate.distributed import check_address
+
+        if ov.executor != "dask":
+            raise SpecError("--scheduler is only used with --executor dask", where="--scheduler",
+                            fix="add --executor dask, or drop --scheduler")
+        check_address(ov.scheduler)
     if ov.backtest is not None:
         changes["backtest"] = dataclasses.replace(study.backtest, enabled=ov.backtest)
     study = dataclasses.replace(study, **changes)
@@ -104,6 +123,33 @@ def build_missing(catalog: Catalog, study: Study, refs: set[str], mirror, say) -
     for id_ in missing:
         say(f"building dataset {id_}")
         datasets.build_one(catalog, catalog.get(id_), mirror)
+
+
+def check_horizons(index: pd.DatetimeIndex, window: np.ndarray, study: Study,
+                   where: str) -> None:
+    """Every horizon needs at least one full forward window after the study start; otherwise
+    its rows would all be empty (n = 0) with exit 0."""
+    first = int(np.flatnonzero(window)[0])
+    room = len(index) - 1 - first  # trading days from the first window day to the last price
+    for h in study.horizons:
+        if h.days > room:
+            raise SpecError(
+                f"horizon {h.label} ({h.days} trading days) is longer than the data after the "
+                f"study start ({room} trading days, {index[first].date()} .. "
+                f"{index[-1].date()}): no forward return can be measured", where=where,
+                fix="choose a shorter horizon, or an earlier start")
+
+
+def check_memory(study: Study, n_days: int, n_variants: int) -> None:
+    """Refuse a run whose matrices would not fit in memory, before allocating them."""
+    from engine import memory
+
+    n_h = len(study.horizons)
+    need = memory.run_estimate(n_days, n_variants, n_h, len(study.episodes) + 1,
+                               max(h.days for h in study.horizons))
+    memory.check(need, f"{n_variants} variants x {n_h} horizons over {n_days} days",
+                 where=f"{study.path} [signals]",
+                 fix="shorten the parameter sweeps or the study window, or run fewer horizons")
 
 
 def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
@@ -215,17 +261,24 @@ def run(
     timer = Timer()
     catalog = Catalog.load()
     study = apply_overrides(load_study(name_or_path, set(catalog.entries)), ov)
+    check_stem(study.path)  # the file name becomes results/<name>/
     timer.lap("spec")
     say("loading datasets")
     mirror = paths.mirror_dir()
     refs = required_refs(study)
     build_missing(catalog, study, refs, mirror, say)
     panel, metas = load_panel(catalog, refs, study.target, study.benchmark, mirror)
+    for role, id_ in (("target", study.target), ("benchmark", study.benchmark)):
+        if id_ is not None:
+            check_price_series(panel, id_, role, f"{study.path} [study.{role}]")
     timer.lap("load")
+    window = window_mask(panel.index, study)
+    check_horizons(panel.index, window, study, "--horizon" if ov.horizons
+                   else f"{study.path} [study.horizons]")
+    check_memory(study, len(panel.index), sum(variant_count(study.signals).values()))
     say("computing signals")
     sm = compute_signals(study, panel)
     timer.lap("signals")
-    window = window_mask(panel.index, study)
     episodes = episode_masks(panel.index, study, window)
     if not np.isfinite(sm.values[window]).any():
         raise SpecError(f"no signal has any data inside the study window for target "
@@ -260,7 +313,12 @@ def run(
     inputs_sha = runfolder.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in dataset_info},
                                   ov.as_dict())
     name = runfolder.run_name(inputs_sha)
-    parent = (ov.out or paths.results_dir()) / study.name
+    root = ov.out or paths.results_dir()
+    parent = root / study.name
+    if Path(os.path.normpath(parent.absolute())).parent != Path(
+            os.path.normpath(Path(root).absolute())):  # belt and braces (see spec.check_stem)
+        raise SpecError(f"run folder {parent} would be outside {root}",
+                        where=str(study.path), fix="rename the study file")
     writer = runfolder.RunWriter(parent, name)
     try:
         writer.parquet(runfolder.METRICS, metrics)

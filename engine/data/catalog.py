@@ -7,6 +7,7 @@ holds the user's own series added with ``study data import``.
 from __future__ import annotations
 
 import difflib
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,11 +68,21 @@ class Entry:
         return f"fixed lag {self.lag_days} d"
 
 
+MAX_LAG_DAYS = 3660  # ten years: anything longer is a typo (and overflows date arithmetic)
+
+
 def _entry(id_: str, raw: dict, where: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise DataError(f"dataset '{id_}' must be a table, got {raw!r}", where=where,
+                        fix=f'write it as [datasets."{id_}"] with {", ".join(REQUIRED)}')
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
         raise DataError(f"dataset '{id_}' lacks {missing}", where=where,
                         fix=f"every entry needs {list(REQUIRED)}")
+    for key in ("source", "file", "frequency", "units", "description", "columns"):
+        if not isinstance(raw[key], str):
+            raise DataError(f"dataset '{id_}': {key} must be a string, got {raw[key]!r}",
+                            where=where, fix=f'{key} = "..."')
     if raw["source"] not in READERS and raw["source"] not in MULTI_READERS \
             and raw["source"] != "csv":
         raise DataError(f"dataset '{id_}': unknown source '{raw['source']}'", where=where,
@@ -85,6 +96,9 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
     lag = raw["lag_days"]
     if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
         raise DataError(f"dataset '{id_}': lag_days must be an integer >= 0, got {lag!r}",
+                        where=where, fix="set lag_days to the days from period end to publication")
+    if lag > MAX_LAG_DAYS:
+        raise DataError(f"dataset '{id_}': lag_days = {lag} is above {MAX_LAG_DAYS} (ten years)",
                         where=where, fix="set lag_days to the days from period end to publication")
     cols = tuple(c.strip() for c in str(raw["columns"]).split(",") if c.strip())
     splice = raw.get("splice", [])
@@ -112,6 +126,9 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         raise DataError(f"dataset '{id_}': tolerance must be a number in [0, 1), got {tol!r}",
                         where=where, fix="set tolerance to the largest relative gap allowed "
                         "between spliced files (e.g. 1e-4)")
+    if not cols:
+        raise DataError(f"dataset '{id_}': columns is empty", where=where,
+                        fix='name the columns the reader produces, e.g. columns = "value"')
     return Entry(
         id=id_, source=raw["source"], file=str(raw["file"]), frequency=raw["frequency"],
         units=str(raw["units"]), description=str(raw["description"]), lag_days=lag,
@@ -124,12 +141,41 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
 
 
 def _read_toml(path: Path) -> dict:
+    """The ``datasets`` table of a catalog file (checked to be a table of tables)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"file is not UTF-8 text (byte {exc.start})", where=str(path),
+                        fix="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"malformed TOML: {exc}", where=str(path),
                         fix="fix the syntax at the line shown") from None
+    table = raw.get("datasets", {})
+    if not isinstance(table, dict):
+        raise DataError(f"'datasets' must be a table, got {table!r}", where=str(path),
+                        fix='declare each dataset as [datasets."ID"]')
+    return table
+
+
+def toml_value(value: str | int | bool) -> str:
+    """A TOML literal; strings escape quotes, backslashes and every control character (a
+    description with a line break must not end the string and break the whole file)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # JSON escapes ", \ and U+0000-U+001F exactly as TOML basic strings do; TOML also forbids DEL
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def dumps_datasets(table: dict[str, dict]) -> str:
+    """``[datasets."ID"]`` tables, sorted by id, in a form ``tomllib`` reads back unchanged."""
+    lines = []
+    for id_, raw in sorted(table.items()):
+        lines.append(f"[datasets.{toml_value(id_)}]")
+        lines += [f"{key} = {toml_value(value)}" for key, value in raw.items()]
+        lines.append("")
+    return "\n".join(lines)
 
 
 class Catalog:
@@ -150,8 +196,7 @@ class Catalog:
         for path in [main, folder / "custom.toml"]:
             if not path.is_file():
                 continue
-            table = _read_toml(path).get("datasets", {})
-            for id_, raw in table.items():
+            for id_, raw in _read_toml(path).items():
                 entries[id_] = _entry(id_, raw, str(path))
         return cls(entries, folder)
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from engine import atomic
+from engine.data import catalog as catalog_mod
 from engine.data import datasets
-from engine.data.catalog import FREQUENCIES, Catalog, Entry
+from engine.data.catalog import FREQUENCIES, MAX_LAG_DAYS, Catalog, Entry
 from engine.errors import DataError
 
-CUSTOM_ID = re.compile(r"^custom\.[A-Za-z0-9_\-]+$")
+CUSTOM_ID = re.compile(r"custom\.[A-Za-z0-9_\-]+", re.ASCII)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def build(
@@ -89,52 +94,70 @@ def import_csv(
 
     The file is validated (columns, dates, numbers) *before* the catalog is touched.
     """
-    if not CUSTOM_ID.match(id_):
-        raise DataError(f"id '{id_}' not allowed", where="--id",
-                        fix="use custom.NAME with letters, digits, _ or -")
+    if not CUSTOM_ID.fullmatch(id_):
+        raise DataError(f"id {id_!r} not allowed", where="--id",
+                        fix="use custom.NAME with ASCII letters, digits, _ or -")
+    for option, text in (("--units", units), ("--description", description),
+                         ("--date-format", date_format or ""), ("--date-col", date_col),
+                         ("--value-col", value_col)):
+        if CONTROL.search(text):
+            raise DataError(f"{text!r} contains a control character (line break, tab or "
+                            "escape)", where=option, fix="use plain text on one line")
     if freq not in FREQUENCIES:
         raise DataError(f"frequency '{freq}' not allowed", where="--freq",
                         fix=f"use one of {list(FREQUENCIES)}")
     if lag < 0:
         raise DataError(f"lag {lag} is negative", where="--lag",
                         fix="days from period end to publication, >= 0")
+    if lag > MAX_LAG_DAYS:
+        raise DataError(f"lag {lag} not allowed", where="--lag",
+                        fix=f"days from period end to publication, 0 to {MAX_LAG_DAYS}")
     file = Path(file).expanduser().resolve()
+    try:
+        str(file).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataError("the file name is not valid UTF-8", where=repr(str(file)),
+                        fix="rename the file with plain characters") from None
     entry = Entry(id=id_, source="csv", file=str(file), frequency=freq, units=units or "unknown",
                   description=description or f"user series from {file.name}", lag_days=lag,
                   columns=("value",), date_col=date_col, value_col=value_col,
                   date_format=date_format, header=header, zero_missing=zero_missing)
     datasets.read_raw(entry, file)  # validate first: nothing is written for a bad file
     custom = catalog.root / "custom.toml"
-    existing = tomllib.loads(custom.read_text()) if custom.is_file() else {}
-    table = existing.get("datasets", {})
-    table[id_] = {
-        "source": "csv", "file": str(file), "frequency": freq, "units": entry.units,
-        "description": entry.description, "lag_days": lag, "columns": "value",
-        "date_col": date_col, "value_col": value_col,
-        **({"date_format": date_format} if date_format else {}),
-        **({"header": header} if header != "plain" else {}),
-        **({"zero_missing": True} if zero_missing else {}),
-    }
-    _write_custom(custom, table)
+    with _locked(catalog.root):  # concurrent imports: each reads the other's entry
+        existing = catalog_mod._read_toml(custom) if custom.is_file() else {}
+        existing[id_] = {
+            "source": "csv", "file": str(file), "frequency": freq, "units": entry.units,
+            "description": entry.description, "lag_days": lag, "columns": "value",
+            "date_col": date_col, "value_col": value_col,
+            **({"date_format": date_format} if date_format else {}),
+            **({"header": header} if header != "plain" else {}),
+            **({"zero_missing": True} if zero_missing else {}),
+        }
+        _write_custom(custom, existing)
     catalog.entries[id_] = entry
     return datasets.build_one(catalog, entry, None, force=True)
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive lock on the datasets folder (flock; released when the process dies)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _write_custom(path: Path, table: dict) -> None:
-    lines = ["# User datasets added with `study data import` (safe to edit).", ""]
-    for id_, raw in sorted(table.items()):
-        lines.append(f'[datasets."{id_}"]')
-        for key, value in raw.items():
-            if isinstance(value, bool):
-                lines.append(f"{key} = {'true' if value else 'false'}")
-                continue
-            lines.append(f"{key} = {value}" if isinstance(value, int) else
-                         f'{key} = "{_escape(str(value))}"')
-        lines.append("")
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines))
-    tmp.replace(path)
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Write custom.toml atomically, every value serialised (and escaped) as TOML."""
+    text = ("# User datasets added with `study data import` (safe to edit).\n\n"
+            + catalog_mod.dumps_datasets(table))
+    atomic.clean_stale(path.parent)
+    tmp = atomic.tmp_path(path.parent, path.name)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

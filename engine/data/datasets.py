@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from engine import atomic
 from engine.data import splice
 from engine.data.catalog import Catalog, Entry, split_file
 from engine.data.sources import COMBINERS, MULTI_READERS, READERS, widecsv
@@ -61,7 +62,7 @@ def entry_sha256(entry: Entry) -> str:
 def frame_sha256(frame: pd.DataFrame) -> str:
     """Content hash of a tidy frame: dates, column names and values (NaN-stable)."""
     digest = hashlib.sha256()
-    digest.update(frame.index.asi8.tobytes())
+    digest.update(pd.DatetimeIndex(frame.index).as_unit("ns").asi8.tobytes())
     for col in frame.columns:
         digest.update(str(col).encode())
         digest.update(np.ascontiguousarray(frame[col].to_numpy(np.float64)).tobytes())
@@ -176,7 +177,14 @@ def _label(path: Path, column: str | None) -> str:
 
 def raw_path(entry: Entry, mirror: Path | None, download_dir: Path) -> Path:
     """Locate (or fetch, when no mirror is given) the raw file behind an entry."""
-    if entry.source == "csv" or Path(entry.file).is_absolute():
+    if entry.source == "csv":
+        path = Path(entry.file)
+        if not path.is_file():
+            raise DataError(f"dataset '{entry.id}': the imported file is missing",
+                            where=str(path), fix=f"restore the file, or import it again: "
+                            f"study data import FILE --id {entry.id}")
+        return path
+    if Path(entry.file).is_absolute():
         return Path(entry.file)
     if mirror is not None:
         if not mirror.is_dir():
@@ -244,7 +252,8 @@ def write_parquet_atomic(frame: pd.DataFrame, meta: DatasetMeta, dest: Path) -> 
         {**(table.schema.metadata or {}), META_KEY: json.dumps(asdict(meta)).encode()}
     )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    atomic.clean_stale(dest.parent)  # what a killed build left behind
+    tmp = atomic.tmp_path(dest.parent, dest.name)
     try:
         pq.write_table(table, tmp)
         os.replace(tmp, dest)
@@ -253,14 +262,40 @@ def write_parquet_atomic(frame: pd.DataFrame, meta: DatasetMeta, dest: Path) -> 
             tmp.unlink()
 
 
+def _meta_from(schema_metadata: dict | None) -> DatasetMeta | None:
+    """The provenance stored in a Parquet schema, or None when absent or malformed."""
+    try:
+        raw = json.loads((schema_metadata or {})[META_KEY])
+        meta = DatasetMeta(**raw)
+    except (KeyError, ValueError, TypeError):
+        return None
+    types = {f: {"rows": int, "provenance": dict}.get(f, str)
+             for f in DatasetMeta.__dataclass_fields__}
+    ok = all(type(getattr(meta, f)) is t for f, t in types.items())
+    return meta if ok else None
+
+
 def read_meta(path: Path) -> DatasetMeta | None:
     if not path.is_file():
         return None
     try:
-        raw = pq.read_schema(path).metadata or {}
-        return DatasetMeta(**json.loads(raw[META_KEY]))
-    except (KeyError, ValueError, TypeError, pa.ArrowInvalid, OSError):  # corrupt: rebuild
+        return _meta_from(pq.read_schema(path).metadata)
+    except (pa.ArrowInvalid, OSError):  # corrupt: rebuild
         return None
+
+
+def _read_verified(path: Path, meta: DatasetMeta) -> pd.DataFrame | None:
+    """The frame stored at ``path`` if its content hash is the one recorded at build, else None."""
+    try:
+        with path.open("rb") as fh:
+            table = pq.read_table(fh)
+        frame = table.to_pandas()
+        frame.index = pd.DatetimeIndex(frame.index, name="date")
+        same = _meta_from(table.schema.metadata) == meta and frame_sha256(frame) == \
+            meta.content_sha256
+    except (pa.ArrowInvalid, OSError, ValueError, TypeError):
+        return None
+    return frame if same else None
 
 
 @dataclass(frozen=True)
@@ -279,8 +314,8 @@ def build_one(catalog: Catalog, entry: Entry, mirror: Path | None,
     dest = catalog.parquet_path(entry.id)
     old = read_meta(dest)
     if (not force and old is not None and old.source_sha256 == src_hash
-            and old.entry_sha256 == ent_hash):
-        return BuildOutcome(entry.id, "up to date", old)
+            and old.entry_sha256 == ent_hash and _read_verified(dest, old) is not None):
+        return BuildOutcome(entry.id, "up to date", old)  # (a file edited since: rebuilt)
     frame, provenance = read_entry(entry, parts)
     valid = frame.dropna(how="all")
     meta = DatasetMeta(
@@ -295,36 +330,46 @@ def build_one(catalog: Catalog, entry: Entry, mirror: Path | None,
 
 def load(catalog: Catalog, id_: str,
          mirror: Path | None = None) -> tuple[pd.DataFrame, DatasetMeta]:
-    """Load a built dataset; with a mirror, refuse one whose raw file changed since the build."""
+    """Load a built dataset, verified: refuse one whose bytes changed since the build (content
+    hash), and one whose raw file changed (with a mirror; imported files always)."""
     entry = catalog.get(id_)
     path = catalog.parquet_path(id_)
+    rebuild = f"rebuild it: study data build {id_}"
     meta = read_meta(path)
-    if meta is None and path.is_file():
+    if meta is None and path.exists():
         raise DataError(f"dataset '{id_}' is unreadable (corrupt or not built by this tool)",
-                        where=str(path), fix=f"rebuild it: study data build {id_}")
+                        where=str(path), fix=rebuild)
     if meta is None:
         raise DataError(f"dataset '{id_}' is not built", where=str(path),
                         fix=f"run: study data build {id_} --mirror DIR (or set STUDY_DATA_MIRROR)")
-    if mirror is not None and entry.source != "csv":
-        files = [mirror / split_file(f)[0] for f in entry.files]
-        src = files[0]
-        if all(f.exists() for f in files) and sources_sha256(files) != meta.source_sha256:
-            what = ("its catalog entry changed (files or splice)"
-                    if meta.entry_sha256 != entry_sha256(entry) else "its mirror file changed")
-            raise DataError(
-                f"dataset '{id_}' is stale: {what} since the last build "
-                f"({meta.built_at})", where=str(src),
-                fix=f"rebuild it: study data build {id_}")
+    if entry.source == "csv":  # an imported file: always re-checked, like mirror files
+        files = [Path(entry.file)]
+        changed = "its imported file changed"
+    else:
+        files = [mirror / split_file(f)[0] for f in entry.files] if mirror is not None else []
+        changed = ("its catalog entry changed (files or splice)"
+                   if meta.entry_sha256 != entry_sha256(entry) else "its mirror file changed")
+    if files and all(f.exists() for f in files) and sources_sha256(files) != meta.source_sha256:
+        raise DataError(
+            f"dataset '{id_}' is stale: {changed} since the last build "
+            f"({meta.built_at})", where=str(files[0]), fix=rebuild)
+    # rows and metadata from one read: a concurrent build may replace the file between two
+    # opens, and a run's manifest must name the version whose rows it used
     try:
-        with path.open("rb") as fh:  # one open file: one version, even if replaced meanwhile
+        with path.open("rb") as fh:
             table = pq.read_table(fh)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"dataset '{id_}' cannot be read ({exc})", where=str(path),
                         fix=f"rebuild it: study data build {id_} --force") from None
-    # metadata and rows from the same read: a concurrent build may replace the file between
-    # two opens, and a run's manifest must name the version whose rows it used
-    with contextlib.suppress(KeyError, ValueError, TypeError):
-        meta = DatasetMeta(**json.loads((table.schema.metadata or {})[META_KEY]))
-    frame = table.to_pandas()
-    frame.index = pd.DatetimeIndex(frame.index, name="date")
+    meta = _meta_from(table.schema.metadata)
+    try:
+        frame = table.to_pandas()
+        frame.index = pd.DatetimeIndex(frame.index, name="date")
+        same = meta is not None and frame_sha256(frame) == meta.content_sha256
+    except (ValueError, TypeError, pa.ArrowInvalid):
+        same = False
+    if not same:
+        raise DataError(f"dataset '{id_}' changed since it was built (its content hash does "
+                        "not match the one recorded at build): it is not used", where=str(path),
+                        fix=rebuild)
     return frame, meta

@@ -149,3 +149,30 @@ def load_panel(
                         fix="choose a target with daily price history")
     entries = {id_: catalog.get(id_) for id_ in frames}
     return Panel(index, frames, entries, target, benchmark), metas
+
+
+# Units that mark a rate, a share or a flag, not a price: their "forward return" means nothing.
+NOT_PRICE_UNITS = ("percent", "percentage", "fraction", "0/1", "ratio", "rate")
+MAX_DAILY_GAP_DAYS = 5  # median calendar days between observations of a daily series
+
+
+def check_price_series(panel: Panel, id_: str, role: str, where: str) -> None:
+    """A target or benchmark must be a daily price series: returns over "1m" (21 trading
+    days) of a quarterly series or of a yield would be silently wrong numbers."""
+    entry = panel.entries[id_]
+    col = entry.default_column
+    values = panel.frames[id_][col].dropna()
+    why = None
+    if entry.frequency != "daily":
+        why = f"it is {entry.frequency}"
+    elif any(u in entry.units.lower() for u in NOT_PRICE_UNITS):
+        why = f"its units are {entry.units!r}"
+    elif len(values) > 1 and (gap := float(np.median(np.diff(_ns(values.index))))
+                              / 86_400e9) > MAX_DAILY_GAP_DAYS:
+        why = f"its observations are a median {gap:.0f} days apart"
+    elif (values <= 0).any():
+        why = f"its values are not positive (minimum {values.min():g})"
+    if why:
+        raise DataError(f"{role} '{id_}' is not a daily price series: {why}", where=where,
+                        fix=f"choose a daily price series (an index or ETF close, e.g. index.RUT) "
+                        f"as {role}; use '{id_}' as a signal input instead")

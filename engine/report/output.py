@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from engine.errors import StudyError
 
@@ -193,7 +193,7 @@ def print_fitted(t: Out, console: Console) -> None:
     """The terminal view of one ``Out``: a table fitted to the console width, or stacked."""
     shown = t.shown()
     if shown.empty:
-        console.print(f"{t.title or t.name}: no rows", highlight=False, soft_wrap=False)
+        console.print(Text(f"{t.title or t.name}: no rows"), highlight=False, soft_wrap=False)
         return
     width = console.width
     wrap = bool(t.extra.get("wrap"))
@@ -216,7 +216,7 @@ def print_fitted(t: Out, console: Console) -> None:
     else:
         _print_table(t, shown, classes, plan, console)
     if t.note:
-        console.print(t.note, style="dim", highlight=False, soft_wrap=False)
+        console.print(Text(t.note), style="dim", highlight=False, soft_wrap=False)
 
 
 def _squeezed(shown: pd.DataFrame, labels: Sequence[str], plan) -> bool:
@@ -237,7 +237,7 @@ def _print_table(t: Out, shown: pd.DataFrame, classes: list[str], plan, console:
                  ) -> None:
     short, labels, widths = plan
     if t.title:
-        console.print(t.title, style="bold", highlight=False, soft_wrap=False)
+        console.print(Text(t.title), style="bold", highlight=False, soft_wrap=False)
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, GAP - 1, 0, 0), show_edge=False)
     for c in short:
@@ -249,8 +249,8 @@ def _print_table(t: Out, shown: pd.DataFrame, classes: list[str], plan, console:
         table.add_column(str(c), no_wrap=not wrap, overflow="fold" if wrap else "ellipsis",
                          max_width=widths[c])
     for cls, row in zip(classes, shown.to_dict("records"), strict=True):
-        cells = [escape(str(row[c])) for c in short]
-        cells += [escape(str(row[c]) if wrap else _cut(str(row[c]), widths[c]))
+        cells = [Text(str(row[c])) for c in short]
+        cells += [Text(str(row[c]) if wrap else _cut(str(row[c]), widths[c]))
                   for c in labels]
         table.add_row(*cells, style=STYLE.get(cls, ""))
     console.print(table)
@@ -271,23 +271,23 @@ def _print_stacked(t: Out, shown: pd.DataFrame, classes: list[str], console: Con
     keys = [c for c in short if c in t.extra.get("keys", ())]
     rest = [c for c in short if c not in head and c not in keys]
     if t.title:
-        console.print(t.title, style="bold", highlight=False, soft_wrap=False)
+        console.print(Text(t.title), style="bold", highlight=False, soft_wrap=False)
     for cls, row in zip(classes, shown.to_dict("records"), strict=True):
         style = STYLE.get(cls, "")
         lead = " ".join(f"#{row[c]}" for c in head)
         first = " · ".join([str(row[c]) for c in labels[:1]] + [str(row[c]) for c in keys])
-        console.print(escape(f"{lead} {first}".strip()), style=style or "bold",
+        console.print(Text(f"{lead} {first}".strip()), style=style or "bold",
                       highlight=False, soft_wrap=False, overflow="fold")
         indent = "   "
         for c in labels[1:]:
-            console.print(escape(f"{indent}{row[c]}"), style=style, highlight=False,
+            console.print(Text(f"{indent}{row[c]}"), style=style, highlight=False,
                           soft_wrap=False, overflow="fold")
         line = indent
         for c in rest:
             pair = f"{c} {row[c]}"
             if len(line) > len(indent) and len(line) + 2 + len(pair) > width:
-                console.print(escape(line), style=style, highlight=False, soft_wrap=False)
+                console.print(Text(line), style=style, highlight=False, soft_wrap=False)
                 line = indent
             line += ("" if line == indent else "  ") + pair
         if line.strip():
-            console.print(escape(line), style=style, highlight=False, soft_wrap=False)
+            console.print(Text(line), style=style, highlight=False, soft_wrap=False)

@@ -69,7 +69,7 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
     from engine.report.output import Out, emit
 
     console.print(f"[bold]{escape(sc.study.title)}[/] — as of [bold]{sc.date.date()}[/] "
-                  f"(only data published by then)", highlight=False)
+                  f"(only data published by then)", highlight=False, markup=True)
     cond = conditions_display(sc)
     classes = [{"met": "strong", "no data": "nodata"}.get(s, "") for s in cond["status"]]
     tables = [Out("conditions", sc.conditions, display=cond, labels=("condition", "rule"),

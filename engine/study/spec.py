@@ -7,6 +7,7 @@ product of its axes (``max_variants`` caps the total per run).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -143,17 +144,25 @@ def parse_horizon(value: Any, ctx: _Ctx, key: str = "study.horizons") -> Horizon
     return Horizon(label, days)
 
 
+# The dates the engine can hold (nanosecond timestamps, as pandas stores them)
+FIRST_DATE, LAST_DATE = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
+
+
 def _date(value: Any, ctx: _Ctx, key: str) -> dt.date:
+    date = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ctx.fail(key, f"{value!r} is not a date", "write dates as \"YYYY-MM-DD\"")
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        with contextlib.suppress(ValueError):
+            date = dt.date.fromisoformat(value.strip())
+    if date is None:
+        raise ctx.fail(key, f"{value!r} is not a date", "write dates as \"YYYY-MM-DD\"")
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise ctx.fail(key, f"{date} is outside the dates this tool handles ({FIRST_DATE} .. "
+                       f"{LAST_DATE})", "write a date as YYYY-MM-DD inside that range")
+    return date
 
 
 def _check_keys(raw: dict, allowed: set[str], ctx: _Ctx, key: str) -> None:
@@ -357,10 +366,23 @@ def variant_count(study_signals: tuple[SignalSpec, ...]) -> dict[str, int]:
 
 
 # ----------------------------------------------------------------------------- study
+# A study's file name becomes its folder under results/: no dot first ("..", ".hidden"), no
+# separators or control characters, so a run can never land outside results/<study>/.
+STUDY_STEM = re.compile(r"[A-Za-z0-9_][^\x00-\x1f\x7f/\\]*")
+
+
+def check_stem(path: Path) -> None:
+    if not STUDY_STEM.fullmatch(path.stem) or path.stem.endswith("."):
+        raise SpecError(f"study file name {path.stem!r} not allowed (it names the run folder "
+                        "under results/)", where=repr(str(path)),
+                        fix="rename the file to letters, digits, '-' or '_', e.g. "
+                        "my-study.toml")
+
+
 def resolve_path(name_or_path: str | Path) -> Path:
     """A study name (``studies/NAME.toml``) or a path to a .toml file."""
     p = Path(name_or_path)
-    if p.suffix == ".toml":
+    if p.suffix == ".toml" or p.name.endswith(".toml"):
         if not p.is_file():
             raise SpecError("study file not found", where=str(p), fix="check the path")
         return p

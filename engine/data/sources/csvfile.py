@@ -96,11 +96,32 @@ def read_table(path: Path, expected: Sequence[str] | None = None,
     return frame
 
 
+# Dates the engine can hold (nanosecond timestamps) and how far ahead a date may lie: a row
+# dated years ahead is a typo or a forecast, never a published value.
+FIRST_DATE, LAST_DATE = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+FUTURE_DAYS = 366
+
+
 def parse_dates(values: pd.Series, path: Path, column: str,
                 fmt: str | None = None) -> pd.DatetimeIndex:
-    """Parse dates strictly; report the first unparsable value with its row number."""
+    """Parse dates strictly; report the first unparsable value with its row number.
+
+    One UTC offset for every row is dropped (the calendar date is kept); mixed offsets,
+    dates outside 1677-2262 and dates more than a year ahead are refused.
+    """
     text = values.astype(str).str.strip()
-    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    try:
+        parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    except ValueError as exc:
+        if "timezone" in str(exc).lower():
+            raise DataError(f"column '{column}': mixed time-zone offsets ({exc})",
+                            where=str(path), fix="give plain dates (YYYY-MM-DD), or the same "
+                            "offset on every row") from None
+        raise DataError(f"column '{column}': date format {fmt!r} not understood "
+                        f"(--date-format: {exc})", where=str(path),
+                        fix="give a strftime format such as %d/%m/%Y or %Y%m%d") from None
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)  # one offset for all rows: keep the local date
     bad = parsed.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -109,6 +130,20 @@ def parse_dates(values: pd.Series, path: Path, column: str,
             where=str(path),
             fix=f"dates must look like {'YYYY-MM-DD' if fmt is None else fmt}",
         )
+    outside = ((parsed < FIRST_DATE) | (parsed > LAST_DATE)).to_numpy()
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise DataError(
+            f"column '{column}' row {row + 2}: date {text.iloc[row]!r} is outside the dates "
+            f"this tool handles ({FIRST_DATE.date()} .. {LAST_DATE.date()})", where=str(path),
+            fix="fix the year of that row")
+    future = (parsed > pd.Timestamp.now().normalize() + pd.Timedelta(days=FUTURE_DAYS))
+    if future.to_numpy().any():
+        row = int(np.flatnonzero(future.to_numpy())[0])
+        raise DataError(
+            f"column '{column}' row {row + 2}: date {text.iloc[row]!r} is in the future "
+            f"(more than {FUTURE_DAYS} days ahead)", where=str(path),
+            fix="fix the year of that row; a value cannot be published before its date")
     index = pd.DatetimeIndex(parsed, name="date").as_unit("ns")
     if index.has_duplicates:
         dup = index[index.duplicated()][0]
@@ -140,6 +175,14 @@ def parse_numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
             f"column '{column}' row {row + 2}: non-numeric value {text.iloc[row]!r}",
             where=str(path),
             fix="values must be numbers; leave a cell empty for a missing value",
+        )
+    infinite = np.isinf(numbers)  # "inf", "Infinity" or an overflow like 1e999
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise DataError(
+            f"column '{column}' row {row + 2}: not a finite number {text.iloc[row]!r}",
+            where=str(path),
+            fix="values must be finite numbers; leave a cell empty for a missing value",
         )
     return numbers
 

@@ -77,7 +77,12 @@ def clean_stale(folder: Path) -> list[Path]:
     return removed
 
 
+terminated = False  # set once SIGTERM arrived (typer may turn the exception into exit 130)
+
+
 def _raise_terminated(signum, frame) -> None:
+    global terminated
+    terminated = True
     raise Terminated(signum)
 
 

@@ -51,7 +51,7 @@ def compare(
         run = resolve_run(t)
         folder = read_run(run)
         m = folder.metrics
-        m.insert(0, "study", folder.manifest.study["name"])
+        m.insert(0, "study", str(folder.manifest.study.get("name") or run.parent.name))
         m.insert(1, "run_id", folder.manifest.run_id)
         m.insert(2, "target", target_label(folder.manifest.study))
         frames.append(m)

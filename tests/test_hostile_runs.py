@@ -24,7 +24,7 @@ def baseline(home: Path) -> Path:
 
 MANIFESTS = [
     (b"[1, 2]", "not a JSON object"), (b"null", "not a JSON object"), (b"42", "not a JSON object"),
-    (b'"text"', "not a JSON object"), (b"{}", "lacks"), (b'{"run_id": 5}', "lacks"),
+    (b'"text"', "not a JSON object"), (b"{}", "no run_id"), (b'{"run_id": 5}', "no run_id"),
     (b"{", "corrupt"), (b"", "corrupt"), (b"\xff\xfe{}", "corrupt"),
     (b"[" * 100_000 + b"]" * 100_000, "corrupt"),
     (b'{"run_id": "x", "study": [], "datasets": 5}', "study"),

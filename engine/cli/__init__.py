@@ -83,8 +83,18 @@ app.command("case")(anatomy.case_cmd)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (SIGTERM unwinds like Ctrl-C: temporaries are removed)."""
+    from engine import atomic
+
+    atomic.install_sigterm_handler()
     try:
         app()
     except SystemExit as exc:
+        if atomic.terminated and exc.code != 143:  # SIGTERM outside a command's boundary
+            print("terminated; nothing half-written was kept", file=sys.stderr)
+            sys.exit(143)
         sys.exit(exc.code)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before typer took over
+        print("terminated; nothing half-written was kept" if atomic.terminated else
+              "interrupted; nothing was written", file=sys.stderr)
+        sys.exit(143 if atomic.terminated else 130)

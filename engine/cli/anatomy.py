@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from engine.cli.common import console, guarded
 
@@ -26,11 +27,11 @@ DateOpt = Annotated[str, typer.Option("--date", help="The date, YYYY-MM-DD.")]
 def print_frame(console: Console, frame: pd.DataFrame, title: str,
                 styles: list[str] | None = None) -> None:
     """A display DataFrame (cells already formatted) as a rich table."""
-    t = Table(title=title, title_justify="left", header_style="bold")
+    t = Table(title=Text(title), title_justify="left", header_style="bold")
     for c in frame.columns:
         t.add_column(str(c), overflow="fold")
     for i, row in enumerate(frame.itertuples(index=False)):
-        t.add_row(*[escape(str(v)) for v in row], style=(styles[i] if styles else ""))
+        t.add_row(*[Text(str(v)) for v in row], style=(styles[i] if styles else ""))
     console.print(t)
 
 
@@ -55,9 +56,9 @@ def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
     st, r = res.study, res.rallies
     rule_text = res.rule.describe(st.target, st.benchmark)
     console.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
-                  f"\n{escape(res.rule.sustained.describe())}", highlight=False)
+                  f"\n{escape(res.rule.sustained.describe())}", highlight=False, markup=True)
     if r.empty:
-        console.print(f"[yellow]{escape(res.note)}", highlight=False)
+        console.print(f"[yellow]{escape(res.note)}", highlight=False, markup=True)
     else:
         hs = [h.label for h in st.horizons]
         print_frame(console, content.rally_rows(r, hs, res.rule.sustained.horizon.label),
@@ -66,7 +67,7 @@ def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
                     "drivers at the start vs outcome (independent decided rallies)")
         from engine.anatomy.drivers import verdict
 
-        console.print(escape(verdict(res.drivers)), highlight=False)
+        console.print(verdict(res.drivers), highlight=False, markup=False)
         print_frame(console, content.count_rows(res.counts), "drivers on at the start")
     folder = _out(out, st.name)
     md, page = content.write(content.rallies_document(res), folder, "rallies")
@@ -129,12 +130,14 @@ def _print_analogs(console: Console, an, title: str = "") -> None:
     from engine.anatomy import content
 
     s = an.search
-    console.print(f"[bold]{title or 'analogs of'} {an.date.date()}[/]: k = {an.rule.k}, "
-                  f"{an.rule.distance} distance on z-scores of {', '.join(s.used) or 'none'}"
-                  + (f"; dropped (no value): {', '.join(s.dropped)}" if s.dropped else "")
-                  + f"; one per {an.rule.horizon.label} window", highlight=False)
+    console.print(f"[bold]{escape(title or 'analogs of')} {an.date.date()}[/]: k = {an.rule.k}, "
+                  + escape(f"{an.rule.distance} distance on z-scores of "
+                           f"{', '.join(s.used) or 'none'}"
+                           + (f"; dropped (no value): {', '.join(s.dropped)}" if s.dropped else "")
+                           + f"; one per {an.rule.horizon.label} window"),
+                  highlight=False, markup=True)
     if s.note:
-        console.print(f"[yellow]{escape(s.note)}", highlight=False)
+        console.print(f"[yellow]{escape(s.note)}", highlight=False, markup=True)
     if len(an.table):
         print_frame(console, content.analog_rows(an), "nearest analogs (what followed)")
     print_frame(console, content.distribution_rows(an.distribution),
@@ -146,7 +149,7 @@ def _print_case(console: Console, c) -> None:
 
     from engine.anatomy import content
 
-    console.rule(f"[bold]as of {c.date.date()}[/] (only data published by then)")
+    console.rule(Text.from_markup(f"[bold]as of {c.date.date()}[/] (only data published by then)"))
     print_frame(console, c.facts, "rally facts")
     d = c.drivers
     print_frame(console, pd.DataFrame({"driver": d["driver"], "state": d["state"],
@@ -167,7 +170,8 @@ def _print_case(console: Console, c) -> None:
                       f"({sc.n_with_data} with data)", highlight=False)
         print_frame(console, content._odds(sc), f"historical odds at score {sc.score}")
     _print_analogs(console, c.analogs)
-    console.rule(f"[bold]what happened next[/] (after {c.date.date()}; not knowable then)")
+    console.rule(Text.from_markup(f"[bold]what happened next[/] (after {c.date.date()}; "
+                                  "not knowable then)"))
     if c.next is None:
         console.print(f"no data after {c.date.date()} yet", highlight=False)
         return

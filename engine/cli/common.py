@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -16,38 +17,68 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from engine.errors import StudyError
+from engine.errors import StudyError, Terminated
 
 # soft_wrap: messages are not broken at the width (a path or id copied from a pipe stays
 # whole); tables still fit the width (see engine.report.output).
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# markup=False: user text (titles, episode names, descriptions, file names) is printed as
+# typed, never read as rich markup ("[/bold]" in a title must not crash a command). Our own
+# styling passes markup=True with every user part escaped, or uses rich Text objects.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 
-# A full disk or an unwritable folder is the user's to fix (exit 2), not a bug (exit 1).
-_DISK_FIXES = {
-    errno.ENOSPC: "free disk space or choose another folder with --out DIR",
-    errno.EDQUOT: "free disk space or choose another folder with --out DIR",
-    errno.EROFS: "choose a writable folder with --out DIR",
-    errno.EACCES: "make the folder writable or choose another one with --out DIR",
-    errno.EPERM: "make the folder writable or choose another one with --out DIR",
+# The file system's state is the user's to fix (exit 2), not a bug (exit 1): a full disk, an
+# unwritable folder, a folder where a file belongs... {out} becomes " or choose another folder
+# with --out DIR" only for commands that have an --out option.
+_OS_ERRORS = {
+    errno.ENOSPC: ("{reason}; nothing half-written was kept", "free disk space{out}"),
+    errno.EDQUOT: ("{reason}; nothing half-written was kept", "free disk space{out}"),
+    errno.EROFS: ("{reason}; nothing half-written was kept", "make the folder writable{out}"),
+    errno.EACCES: ("{reason}; nothing half-written was kept", "make the folder writable{out}"),
+    errno.EPERM: ("{reason}; nothing half-written was kept", "make the folder writable{out}"),
+    errno.EISDIR: ("is a folder where a file belongs", "remove or rename that folder"),
+    errno.ENOTDIR: ("a file is where a folder belongs", "remove or rename that file"),
+    errno.ENAMETOOLONG: ("{reason}", "use a shorter path"),
+    errno.ELOOP: ("{reason}", "fix the symbolic links on that path"),
 }
 
 
-def _disk_error(exc: OSError) -> StudyError | None:
-    """The user-facing error for an OSError of the disk (runs write atomically: nothing kept)."""
+def os_error(exc: OSError, has_out: bool) -> StudyError | None:
+    """The user-facing error for an OSError of the file system (writes are atomic: nothing
+    half-written is kept), or None when the error is not one the user can fix."""
     from engine.runfolder import os_errno, os_reason
 
-    fix = _DISK_FIXES.get(os_errno(exc))
-    if fix is None:
+    code = os_errno(exc)
+    if code not in _OS_ERRORS:
         return None
-    where = Path(exc.filename) if exc.filename else None
+    message, fix = _OS_ERRORS[code]
+    name = exc.filename2 if code == errno.EISDIR and exc.filename2 else exc.filename
+    where = Path(os.fsdecode(name)) if name else None
     parts = where.parts if where is not None else ()
     tmp = next((i for i, part in enumerate(parts) if part.startswith(".tmp-")), None)
-    if tmp is not None:  # the run's temporary folder is gone (aborted): name its parent
+    if tmp is not None:  # the temporary folder is gone (aborted): name its parent
         where = Path(*parts[:tmp])
-    return StudyError(f"{os_reason(exc)}; nothing half-written was kept",
-                      where=str(where) if where else None, fix=fix)
+    out = " or choose another folder with --out DIR" if has_out else ""
+    return StudyError(message.format(reason=os_reason(exc)),
+                      where=str(where) if where else None, fix=fix.format(out=out))
+
+
+def user_error(exc: BaseException, has_out: bool = False) -> StudyError | None:
+    """The one place that decides which exceptions are the user's (exit 2) and not a bug."""
+    if isinstance(exc, StudyError):
+        return exc
+    if isinstance(exc, OSError):
+        return os_error(exc, has_out)
+    if isinstance(exc, MemoryError):
+        return StudyError("not enough memory for this command", where="memory",
+                          fix="shorten the parameter sweeps or the study window, or use "
+                          "--executor dask")
+    return None
+
+
+def print_error(exc: StudyError) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
 
 
 def _fit_consoles() -> None:
@@ -64,39 +95,45 @@ FormatOpt = Annotated[str, typer.Option(
 
 
 def guarded(func):
-    """Turn a StudyError (or a full/unwritable disk) into exit 2 with its message; other
-    errors into exit 1 with a short note."""
+    """The error boundary of every command: a user-caused exception (``user_error``) becomes
+    exit 2 with its message; SIGTERM exit 143 and Ctrl-C 130 (temporaries removed on the way
+    out); anything else is a bug: exit 1 with a short note."""
+    has_out = "out" in inspect.signature(func).parameters
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            try:
-                _fit_consoles()
-                return func(*args, **kwargs)
-            except OSError as exc:
-                user_error = _disk_error(exc)
-                if user_error is None:
-                    raise
-                raise user_error from None
-        except StudyError as exc:
-            # escape: messages quote user text (a bad cell like "[/b]" is not rich markup)
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(2) from None
+            _fit_consoles()
+            return func(*args, **kwargs)
         except typer.Exit:
             raise
+        except Terminated:
+            err_console.print("terminated; nothing half-written was kept")
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")
             raise typer.Exit(130) from None
         except Exception as exc:
+            mapped = user_error(exc, has_out)
+            if mapped is not None:
+                print_error(mapped)
+                raise typer.Exit(2) from None
             if os.environ.get("STUDY_DEBUG"):
                 raise
             err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: "
                               f"{escape(str(exc))}\n"
                               "This is a bug. Re-run with STUDY_DEBUG=1 for the traceback.",
-                              highlight=False)
+                              highlight=False, markup=True)
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def at_least(value: int, low: int, option: str) -> None:
+    """A count option below its minimum is bad input (typer's own check would not say the fix)."""
+    if value < low:
+        raise StudyError(f"{option} {value} not allowed", where=option,
+                         fix=f"give a count >= {low}")
 
 
 MirrorOpt = Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from engine import metrics as M
-from engine.cli.common import FormatOpt, console, err_console, guarded
+from engine.cli.common import FormatOpt, at_least, console, err_console, guarded
 
 # compare --by: the help text and the error list both come from here (engine.compare checks
 # the same keys; tests/test_cli_help.py keeps them equal).
@@ -34,6 +34,8 @@ def compare_cmd(
     from engine.report.terminal import metrics_out
 
     check_format(fmt)
+    at_least(top, 1, "--top")
+    at_least(min_independent, 0, "--min-independent")
     table, md, html = compare(targets, horizon=horizon, episode=episode, by=by, out=out,
                               min_independent=min_independent)
     machine = fmt in ("csv", "json")

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from engine.cli.common import FormatOpt, MirrorOpt, console, guarded
+from engine.cli.common import FormatOpt, MirrorOpt, at_least, console, guarded
 
 
 @guarded
@@ -24,7 +25,8 @@ def data_build(
     catalog = Catalog.load()
     mirror_path = paths.mirror_dir(mirror)
     if mirror_path is None:
-        console.print("[yellow]no --mirror or STUDY_DATA_MIRROR: downloading from public sources")
+        console.print("no --mirror or STUDY_DATA_MIRROR: downloading from public sources",
+                      style="yellow")
     built = up = 0
 
     def report(outcome):
@@ -40,7 +42,8 @@ def data_build(
 
     with console.status("building datasets..."):
         dataops.build(catalog, ids, mirror_path, force=force, on_done=report)
-    console.print(f"[green]{built} built, {up} up to date[/] in {catalog.root}")
+    console.print(f"[green]{built} built, {up} up to date[/] in {escape(str(catalog.root))}",
+                  markup=True)
 
 
 @guarded
@@ -84,7 +87,8 @@ def data_show(
     catalog = Catalog.load()
     entry = catalog.get(id_)
     frame, meta = datasets.load(catalog, id_, paths.mirror_dir(mirror))
-    console.print(f"[bold]{entry.id}[/] — {entry.description}\n"
+    at_least(tail, 0, "--tail")
+    console.print(f"{entry.id} — {entry.description}\n"
                   f"source {entry.source} · file {entry.file} · {entry.frequency} · "
                   f"units {entry.units} · lag {entry.lag_days} days after period end\n"
                   f"{meta.rows} rows {meta.first} .. {meta.last} · source sha256 "
@@ -120,4 +124,4 @@ def data_import(
     outcome = dataops.import_csv(Catalog.load(), file, id_, date_col, value_col, freq, lag,
                                  units, description, date_format, header, zero_missing)
     m = outcome.meta
-    console.print(f"[green]imported {id_}[/]: {m.rows} rows {m.first} .. {m.last}")
+    console.print(f"imported {id_}: {m.rows} rows {m.first} .. {m.last}", style="green")

@@ -35,12 +35,12 @@ def families(
         for fam_name in sorted(FAMILIES):
             fam = FAMILIES[fam_name]
             table.add_row(fam_name, ", ".join(p.name for p in fam.params),
-                          escape(doc_summary(fam.doc)))
+                          doc_summary(fam.doc))
         console.print(table)
         return
     fam = get_family(name)
     console.print(f"[bold]{fam.name}[/] ({'numeric' if fam.numeric else 'on/off'})\n"
-                  + escape(fam.doc or ""), highlight=False)
+                  + escape(fam.doc or ""), highlight=False, markup=True)
     table = Table(title="parameters")
     for col in ["name", "kind", "default", "range / choices", "help"]:
         table.add_column(col, overflow="fold", no_wrap=col == "name")
@@ -49,5 +49,5 @@ def families(
         rng = (", ".join(map(str, p.choices)) if p.choices else
                f"{'' if p.min is None else p.min} .. {'' if p.max is None else p.max}"
                if p.min is not None or p.max is not None else "")
-        table.add_row(p.name, p.kind, escape(default), escape(rng), escape(p.help))
+        table.add_row(p.name, p.kind, default, rng, p.help)
     console.print(table)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.common import FormatOpt, console, err_console, guarded
+from engine.cli.common import FormatOpt, at_least, console, err_console, guarded
 from engine.errors import StudyError
 
 
@@ -42,6 +42,7 @@ def run_cmd(
     check_format(fmt)
     machine = fmt in ("csv", "json")
 
+    at_least(top, 1, "--top")
     if executor not in ("local", "dask"):
         raise StudyError(f"executor {executor!r} not allowed", where="--executor",
                          fix="use local or dask")
@@ -76,7 +77,7 @@ def run_cmd(
         outs.append(_episodes_out(result))
     emit(outs, fmt, console)
     t = result.manifest.timings
-    notes.print(f"run folder: [bold]{result.run_dir}[/]\n"
+    notes.print(f"run folder: {result.run_dir}\n"
                   f"{result.manifest.n_variants} variants, {len(result.metrics)} rows · "
                   f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
                   + ")", highlight=False)
@@ -102,7 +103,7 @@ def _print_changes(result, out=None) -> None:
 
     changed = previous_run_changes(result.run_dir)
     for line in changed:
-        (out or console).print(f"[yellow]{line}", highlight=False)
+        (out or console).print(line, highlight=False, style="yellow")
 
 
 @guarded

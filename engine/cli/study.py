@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from engine.cli.common import console, guarded
 from engine.errors import StudyError
@@ -27,7 +28,8 @@ def list_studies() -> None:
         try:
             st = load_study(file)
         except StudyError as exc:
-            table.add_row(file.stem, f"[red]invalid: {str(exc).splitlines()[0]}", "", "", "")
+            table.add_row(file.stem, Text(f"invalid: {str(exc).splitlines()[0]}", "red"),
+                          "", "", "")
             continue
         table.add_row(st.name, st.title, st.target + (f" vs {st.benchmark}" if st.benchmark
                       else ""), str(len(st.signals)), str(sum(variant_count(st.signals).values())))
@@ -44,7 +46,8 @@ def show(
 
     st = load_study(name)
     counts = variant_count(st.signals)
-    console.print(f"[bold]{st.title}[/]\n{st.question}\n", highlight=False)
+    console.print(Text(st.title, "bold"))
+    console.print(f"{st.question}\n", highlight=False)
     console.print(f"target {st.target}" + (f" minus {st.benchmark}" if st.benchmark else "")
                   + f" · horizons {', '.join(f'{h.label} ({h.days}d)' for h in st.horizons)}"
                   + f" · mode {st.mode} · start {st.start or 'first data'}", highlight=False)
@@ -71,11 +74,12 @@ def validate(
 ) -> None:
     """Check a study file (keys, families, parameters, dataset ids) without running it."""
     from engine.data.catalog import Catalog
-    from engine.study.spec import load_study, variant_count
+    from engine.study.spec import check_stem, load_study, variant_count
 
     st = load_study(name, set(Catalog.load().entries))
+    check_stem(st.path)  # as `study run` will: the file name becomes results/<name>/
     n = sum(variant_count(st.signals).values())
-    console.print(f"[green]ok[/] {st.path}: {len(st.signals)} signals, {n} variants, "
+    console.print(f"ok {st.path}: {len(st.signals)} signals, {n} variants, "
                   f"{len(st.horizons)} horizons, {len(st.episodes)} episodes", highlight=False)
 
 
@@ -88,5 +92,5 @@ def new_cmd(
     from engine.study.scaffold import new_study
 
     path = new_study(name, force=force)
-    console.print(f"[green]created[/] {path} (valid). Edit it, then: study run {name}",
+    console.print(f"created {path} (valid). Edit it, then: study run {name}",
                   highlight=False)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from engine import atomic
 
 
 def write_atomic(path: Path, text: str) -> Path:
     """Write via a temp file in the same folder and ``os.replace``: readers never see a
     half-written report, and a crash leaves the previous version in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    atomic.clean_stale(path.parent)  # what a killed `study report` left behind
+    tmp = atomic.tmp_path(path.parent, path.name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
+        os.chmod(tmp, 0o644)  # reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

@@ -96,8 +96,9 @@ class Snapshot:
 
     def new_runs(self) -> list[str]:
         results = file_hashes(self.home / "results") if (self.home / "results").exists() else {}
-        return sorted({n.rsplit("/", 1)[0] for n in results} - {
-            n.rsplit("/", 1)[0] for n in self.results})
+        def run_of(name: str) -> str:  # "study/run" (a run folder may hold charts/ too)
+            return "/".join(name.split("/")[:2])
+        return sorted({run_of(n) for n in results} - {run_of(n) for n in self.results})
 
 
 def make_home(root: Path, ids: tuple[str, ...] = ("index.RUT", "index.GSPC", "fred.DGS10",

@@ -19,27 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import rut_value, trading_days
+from hostile_kit import HEAD, NO_BACKTEST, SIG  # one minimal study text for both suites
 
 from engine import runfolder
 from engine.data import dataops
 from engine.data.catalog import Catalog
 from engine.errors import SpecError
 from engine.study.spec import load_study
-
-HEAD = """[study]
-title = "t"
-question = "q"
-target = "index.RUT"
-horizons = ["5d", "1m"]
-n_boot = 0
-"""
-SIG = """
-[[signals]]
-name = "brk"
-family = "trend.breakout"
-params = { lookback = 20 }
-"""
-NO_BACKTEST = "\n[backtest]\nenabled = false\n"
 
 
 def sig(name: str, family: str, params: str) -> str:

@@ -136,6 +136,19 @@ def test_scorecard_uses_nothing_published_after_the_date(monkeypatch, real_mirro
     odds = sc.odds
     assert set(odds["horizon"]) == {"1m", "3m", "6m", "12m"}
     assert (odds["n_events"] > 0).all()
+    # the inflation condition shows the change in y/y core PCE inflation over 3 months
+    # (from the raw monthly index, published month end + lag), not the index level
+    from engine.data.panel import availability
+
+    pce = full.native("fred.PCEPILFE")
+    seen = pce[np.asarray(availability(pce.index, full.entries["fred.PCEPILFE"]) <= when)]
+    pi = 100 * (seen / seen.shift(12) - 1)
+    row = sc.conditions.set_index("condition").loc["inflation-not-accelerating"]
+    assert row["tested_value"] == pytest.approx(pi.iloc[-1] - pi.iloc[-4])
+    assert row["as_of"] == str(seen.index[-1].date()) and row["threshold"] == "< 0"
+    assert row["value"] == pytest.approx(seen.iloc[-1])  # the level, kept apart
+    assert abs(row["tested_value"]) < 2 < row["value"]
+    assert row["status"] == ("met" if row["tested_value"] < 0 else "not met")
 
 
 def test_odds_compare_days_scored_on_the_same_conditions(tiny):
@@ -166,3 +179,65 @@ def test_current_spell_is_listed_with_the_past_ones(tiny):
     if sc.score > 0 and len(past):
         assert bool(past.iloc[0]["current"]) == (str(past.iloc[0]["end"]) == str(sc.date.date()))
     assert past["current"].sum() <= 1
+
+
+def test_conditions_show_the_tested_quantity_threshold_and_date(tiny):
+    """Issue 17: the scorecard shows what a condition compares (the gap to the moving
+    average, the gap to the trend), its threshold and its date, not the raw series."""
+    study, panel, close = tiny
+    when = pd.Timestamp("2024-01-19")
+    sc = score_panel(study, truncate_panel(panel, when))
+    rows = sc.conditions.set_index("condition")
+    up = rows.loc["uptrend"]
+    t = int(np.flatnonzero(panel.index == when)[0])
+    assert up["tested_value"] == pytest.approx(close[t] - close[t - 4: t + 1].mean())
+    assert up["threshold"] == "> 0"
+    assert up["tested"] == "close − 5-day average"
+    assert up["as_of"] == "2024-01-19"
+    assert up["status"] == ("met" if up["tested_value"] > 0 else "not met")
+    macro = rows.loc["macro-ok"]
+    # fred.M = 0, 1, ..., 6 for 2023-04 .. 2023-10 (October published Nov 14): the newest
+    # value 6 minus the mean of the previous three (3, 4, 5)
+    assert macro["tested_value"] == pytest.approx(6 - 4)
+    assert macro["threshold"] == "> -1000"
+    assert macro["as_of"] == "2023-10-01"
+    assert macro["tested"] == "level − mean of previous 3"
+    assert macro["value"] == 6.0  # the raw series' last value stays available
+    # stale in March: no data, but the last known tested value and its date are shown
+    late = score_panel(study, truncate_panel(panel, pd.Timestamp("2024-03-15")))
+    m = late.conditions.set_index("condition").loc["macro-ok"]
+    assert m["status"] == "no data"
+    assert m["tested_value"] == pytest.approx(2.0) and m["as_of"] == "2023-10-01"
+
+
+COMBINED = STUDY + """
+[[signals]]
+name = "up-in-january"
+all = ["uptrend", "january"]
+description = "both"
+"""
+
+
+def test_combined_conditions_are_kept_with_their_parts(tmp_path, tiny):
+    """A combined signal of a custom scorecard is a condition (its inputs are its parts,
+    listed under it with their own tested quantity), and the score counts it once."""
+    _, panel, close = tiny
+    path = tmp_path / "combined.toml"
+    path.write_text(COMBINED)
+    study = parse_study(tomllib.loads(COMBINED), path, catalog_ids=None)
+    when = pd.Timestamp("2024-01-19")
+    sc = score_panel(study, truncate_panel(panel, when))
+    c = sc.conditions
+    top = c[c["part_of"] == ""]
+    assert list(top["condition"]) == ["macro-ok", "up-in-january"]
+    assert sc.n_conditions == 2
+    parts = c[c["part_of"] == "up-in-january"]
+    assert list(parts["condition"]) == ["uptrend", "january"]
+    t = int(np.flatnonzero(panel.index == when)[0])
+    up = close[t] > close[t - 4: t + 1].mean()
+    assert parts.set_index("condition").loc["uptrend", "status"] == ("met" if up else "not met")
+    assert parts.set_index("condition").loc["january", "status"] == "met"
+    row = top.set_index("condition").loc["up-in-january"]
+    assert row["status"] == ("met" if up else "not met")
+    assert row["rule"] == "all(uptrend, january)"
+    assert sc.score == int(up) + 1  # macro-ok is met (gap 2 > -1000)

@@ -209,7 +209,7 @@ def as_frame(case: CaseReplay) -> pd.DataFrame:
         rows.append(("scorecard", "score", f"{case.scorecard.score} of "
                      f"{case.scorecard.n_conditions}", True))
         rows += [("scorecard", r.condition, r.status, True)
-                 for r in case.scorecard.conditions.itertuples()]
+                 for r in case.scorecard.conditions.itertuples() if not r.part_of]
     for r in case.analogs.table.itertuples():
         rows.append(("analog", f"#{r.rank} {pd.Timestamp(r.date).date()}",
                      f"distance {r.distance:.3f}", True))

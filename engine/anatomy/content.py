@@ -224,9 +224,11 @@ def case_document(case) -> Document:
                                 f"({sc.study.name})", [
             f"Score {sc.score} of {sc.n_conditions} ({sc.n_with_data} conditions with data).",
             Table(pd.DataFrame({"condition": cond["condition"], "status": cond["status"],
-                                "value": cond["value"].map(lambda v: T.fnum(v, 2)),
-                                "as of": cond["value_date"].fillna("—"),
-                                "rule": cond["rule"]})),
+                                "tested": cond["tested"],
+                                "value": cond["tested_value"].map(lambda v: T.fnum(v, 3)),
+                                "threshold": cond["threshold"].replace("", "—"),
+                                "as of": cond["as_of"].fillna("—"),
+                                "part of": cond["part_of"].replace("", "—")})),
             Table(_odds(sc), caption=f"historical forward returns on days with score "
                                      f"{sc.score}")]))
     sections += analog_sections(an, None, prefix="case-")

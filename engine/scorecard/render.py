@@ -57,11 +57,21 @@ def outs(sc: Scorecard) -> list:
 
 
 def conditions_display(sc: Scorecard) -> pd.DataFrame:
+    """Each condition's tested quantity on the date (its value, threshold and the date of
+    the observation behind it); the parts of a combined condition follow it, marked ↳."""
     c = sc.conditions
+    part = c["part_of"].fillna("").astype(str) != "" if "part_of" in c else False
     return pd.DataFrame({
-        "status": c["status"], "value": [_num(v) for v in c["value"]],
-        "as of": [d if isinstance(d, str) and d else "—" for d in c["value_date"]],
-        "condition": c["condition"], "rule": c["rule"].astype(str)})
+        "status": c["status"], "value": [_num4(v) for v in c["tested_value"]],
+        "threshold": c["threshold"].fillna("").astype(str).replace("", "—"),
+        "as of": [d if isinstance(d, str) and d else "—" for d in c["as_of"]],
+        "condition": np.where(part, "↳ " + c["condition"].astype(str),
+                              c["condition"].astype(str)),
+        "tested": c["tested"].astype(str)})
+
+
+def _num4(x) -> str:
+    return "—" if x is None or not np.isfinite(float(x)) else f"{float(x):.4g}"
 
 
 def print_scorecard(sc: Scorecard, console: Console) -> None:
@@ -72,9 +82,12 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
                   f"(only data published by then)", highlight=False, markup=True)
     cond = conditions_display(sc)
     classes = [{"met": "strong", "no data": "nodata"}.get(s, "") for s in cond["status"]]
-    tables = [Out("conditions", sc.conditions, display=cond, labels=("condition", "rule"),
-                  row_class=classes, title=f"score {sc.score} of {sc.n_conditions} "
-                  f"({sc.n_with_data} conditions with data)"),
+    tables = [Out("conditions", sc.conditions, display=cond, labels=("condition", "tested"),
+                  row_class=classes, extra={"stack_below": 50, "lead": "condition",
+                                            "keys": ("status",)},
+                  title=f"score {sc.score} of {sc.n_conditions} "
+                  f"({sc.n_with_data} conditions with data) · value = the tested quantity "
+                  "on the date (last known when no data), as of = its observation"),
               Out("odds", sc.odds, display=odds_table(sc), labels=("series",),
                   title=f"historical odds when the score was {sc.score} (on the "
                   f"{sc.n_comparable_days} days scored on the same {sc.n_with_data} "

@@ -152,26 +152,100 @@ def episode_masks_safe(index, study, window, episode_masks):
 
 
 def _condition_rows(study: Study, panel: Panel, names: list[str], row: np.ndarray, t: int):
+    """One row per condition, then (``part_of``) one per input of a combined condition.
+
+    ``tested`` names the quantity the condition compares with its ``threshold`` (e.g. the
+    change in inflation, not the price index), ``tested_value`` is that quantity on the date
+    (or its last known value when the condition has no data) and ``as_of`` the date of the
+    observation behind it; ``value``/``value_date`` keep the raw series' last published value.
+    """
     out = []
     for name, v in zip(names, row, strict=True):
         spec = study.signal(name)
-        status = "no data" if np.isnan(v) else ("met" if v > 0 else "not met")
-        value, value_date = None, None
-        series = spec.param_dict.get("series") if spec.family else None
-        if isinstance(series, str):
-            native = panel.native(series)
-            id_, _ = panel.resolve(series)
-            if len(native):
-                avail = availability(native.index, panel.entries[id_])
-                seen = native[np.asarray(avail <= panel.index[t])]
-                if len(seen):
-                    value, value_date = float(seen.iloc[-1]), str(seen.index[-1].date())
-        threshold = ", ".join(f"{k}={v}" for k, v in spec.params if k != "series") \
-            if spec.family else f"{spec.combinator}({', '.join(spec.inputs)})"
-        out.append({"condition": name, "status": status, "series": series or "",
-                    "value": value, "value_date": value_date, "rule": threshold,
-                    "description": spec.description})
-    return pd.DataFrame(out)
+        out.append(_condition_row(study, panel, spec, v, t))
+        if spec.combinator:
+            for part in _parts(study, spec):
+                out.append(_condition_row(study, panel, part, None, t) | {"part_of": name})
+    return pd.DataFrame(out, columns=CONDITION_COLUMNS)
+
+
+CONDITION_COLUMNS = ["condition", "status", "tested", "tested_value", "threshold", "as_of",
+                     "series", "value", "value_date", "rule", "description", "part_of"]
+
+
+def _parts(study: Study, spec) -> list:
+    """The family signals a combined condition is made of (nested combinators flattened)."""
+    out = []
+    for name in spec.inputs:
+        s = study.signal(name)
+        out += _parts(study, s) if s.combinator else [s]
+    return list(dict.fromkeys(out))
+
+
+def _condition_row(study: Study, panel: Panel, spec, v, t: int) -> dict:
+    from engine.signals import get_family
+    from engine.signals.base import recording
+    from engine.study.spec import expand_grid
+
+    series = spec.param_dict.get("series") if spec.family else None
+    value, value_date = _last_seen(panel, [series] if isinstance(series, str) else [], t)
+    row = {"condition": spec.name, "series": series or "", "value": value,
+           "value_date": value_date, "description": spec.description, "part_of": "",
+           "tested": "", "tested_value": None, "threshold": "", "as_of": None}
+    if spec.combinator:
+        row["rule"] = f"{spec.combinator}({', '.join(spec.inputs)})"
+        row["tested"] = {"all": "every part met", "any": "at least one part met",
+                         "not": "the part not met"}[spec.combinator]
+        parts = _parts(study, spec)
+        dates = [d for d in (_data_date(study, panel, p, t) for p in parts) if d]
+        row["as_of"] = max(dates) if dates else None
+    else:
+        family = get_family(spec.family)
+        params = spec.param_dict
+        row["rule"] = ", ".join(f"{k}={x}" for k, x in spec.params if k != "series")
+        grid, _ = expand_grid(family, params)
+        with recording() as tests:
+            on = family.func(panel, grid)
+        row["tested"] = family.describe_quantity(params)
+        if len(tests) == 1:  # one quantity against one threshold: show both
+            stat = tests[0].stat[: t + 1, 0]
+            seen = np.flatnonzero(np.isfinite(stat))
+            row["tested_value"] = float(stat[seen[-1]]) if len(seen) else None
+            row["threshold"] = f"{tests[0].op} {tests[0].threshold[0]:g}"
+        if v is None:  # a part: its own state on the date
+            v = float(np.asarray(on, dtype=np.float64)[t, 0])
+        row["as_of"] = _data_date(study, panel, spec, t)
+    row["status"] = "no data" if v is None or np.isnan(v) else ("met" if v > 0 else "not met")
+    return row
+
+
+def _data_date(study: Study, panel: Panel, spec, t: int) -> str | None:
+    """The newest observation (period date) behind a family signal published by day ``t``."""
+    from engine.signals import get_family
+    from engine.study.spec import expand_grid
+
+    family = get_family(spec.family)
+    grid, _ = expand_grid(family, spec.param_dict)
+    return _last_seen(panel, family.data(grid), t)[1]
+
+
+def _last_seen(panel: Panel, refs, t: int) -> tuple[float | None, str | None]:
+    """(value, period date) of the newest observation of ``refs`` published by day ``t``
+    (several refs: the newest date, no single value)."""
+    found = []
+    for ref in refs:
+        native = panel.native(ref)
+        if not len(native):
+            continue
+        id_, _ = panel.resolve(ref)
+        seen = native[np.asarray(availability(native.index, panel.entries[id_])
+                                 <= panel.index[t])]
+        if len(seen):
+            found.append((seen.index[-1], float(seen.iloc[-1])))
+    if not found:
+        return None, None
+    date, value = max(found)
+    return (value if len(refs) == 1 else None), str(date.date())
 
 
 def _bucket_stats(study, panel, score, n, episodes, monotonic=True, same=None):

@@ -9,9 +9,11 @@ Python loop over dates or over variants.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,17 @@ class Family:
     # Calendar windows are public in advance: a position can be opened at the close *before*
     # the window, so the engine does not wait for the next bar (see compute.entry_lead).
     known_in_advance: bool = False
+    # What the family thresholds, in words with its units; ``{param}`` fields are filled
+    # from a variant's parameters (the scorecard prints it next to the value and threshold).
+    quantity: str = ""
+
+    def describe_quantity(self, params: dict[str, Any]) -> str:
+        """``quantity`` for one variant's parameters (else the doc's summary line)."""
+        if self.quantity:
+            with contextlib.suppress(KeyError, IndexError, ValueError):
+                return self.quantity.format(**params)
+            return self.quantity
+        return (self.doc.splitlines() or [self.name])[0].split(":")[0].strip() or self.name
 
 
 FAMILIES: dict[str, Family] = {}
@@ -83,17 +96,20 @@ def family(
     numeric: bool = False,
     check: Callable[[dict], str | None] | None = None,
     known_in_advance: bool = False,
+    quantity: str = "",
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Decorator registering ``func(panel, grid)``; its docstring becomes the family's doc.
 
-    ``data`` defaults to the values of the family's ``series`` parameters.
+    ``data`` defaults to the values of the family's ``series`` parameters; ``quantity``
+    names the statistic the family compares with its threshold (see ``Family.quantity``).
     """
     params = tuple(params)
 
     def wrap(func: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
         register(Family(name=name, params=params, func=func,
                         data=data or series_refs(params), numeric=numeric, check=check,
-                        doc=_clean_doc(func.__doc__), known_in_advance=known_in_advance))
+                        doc=_clean_doc(func.__doc__), known_in_advance=known_in_advance,
+                        quantity=quantity))
         return func
 
     return wrap
@@ -200,9 +216,38 @@ def on_off(cond: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(valid, out, np.nan)
 
 
+@dataclass(frozen=True)
+class Tested:
+    """One threshold comparison made by ``compare``: ``stat op threshold``."""
+
+    stat: np.ndarray  # (T, K) the tested quantity on the panel's days
+    op: str
+    threshold: np.ndarray  # (K,)
+
+
+_RECORD: contextvars.ContextVar[list[Tested] | None] = contextvars.ContextVar(
+    "signal_tests", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Tested]]:
+    """Collect every comparison ``compare`` makes inside the block (the scorecard shows the
+    quantity a condition tests, its threshold and date, not the raw series behind it)."""
+    found: list[Tested] = []
+    token = _RECORD.set(found)
+    try:
+        yield found
+    finally:
+        _RECORD.reset(token)
+
+
 def compare(stat: np.ndarray, op: str, threshold: np.ndarray) -> np.ndarray:
     """``stat op threshold`` broadcast over (T, K) with NaN kept (threshold is (K,))."""
     thr = np.asarray(threshold, dtype=np.float64)
+    found = _RECORD.get()
+    if found is not None:
+        found.append(Tested(np.asarray(stat, dtype=np.float64), op,
+                            np.broadcast_to(thr, np.shape(stat)[-1:]).copy()))
     with np.errstate(invalid="ignore"):
         cond = {"<": np.less, "<=": np.less_equal, ">": np.greater,
                 ">=": np.greater_equal}[op](stat, thr)

@@ -66,6 +66,7 @@ def above_ma_share(panel, window: int) -> np.ndarray:
     params=(Param("window", "int", min=2, max=1000, help="moving-average length (days)"),
             Param("above", **SHARE, help="minimum share of sectors, 0.6 = 60%")),
     data=sector_refs,
+    quantity="share of sectors above {window}-day avg",
 )
 def sectors_above_ma(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Share of the 11 sector ETFs closing above their own `window`-day average >= `above`.

@@ -19,6 +19,7 @@ from engine.signals.rates import daily_change
     params=(Param("series", "series", "fred.BAMLH0A0HYM2", help="spread in percent"),
             Param("lookback", "int", REQUIRED, min=1, max=2520, help="trading days back"),
             Param("below", "float", help="change in percentage points, -0.5 = -50 bp")),
+    quantity="{lookback}-day spread change, pp",
 )
 def spread_change(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Spread tightened: s_t - s_{t-lookback} <= `below` (percentage points, trading days).

@@ -69,6 +69,7 @@ def trend_gap(s: pd.Series, trend: int, how: str) -> pd.Series:
             Param("above", "float", 0.0, help="gap in the transformed series' units"),
             Param("transform", "str", "level", choices=TRANSFORMS,
                   help="level, pct_change (percent per observation) or diff")),
+    quantity="{transform} − mean of previous {trend}",
 )
 def above_trend(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Activity above trend: v_n - mean(v_{n-trend} .. v_{n-1}) > `above`.
@@ -90,6 +91,7 @@ def above_trend(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
                   "(12 months = year on year)"),
             Param("trend", "int", REQUIRED, min=1, max=120,
                   help="observations back to compare inflation with")),
+    quantity="{trend}-period change in {periods}-period inflation, pp",
 )
 def inflation_cooling(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Inflation cooling: pi_n < pi_{n-trend}, pi_n = 100 * (P_n / P_{n-periods} - 1).

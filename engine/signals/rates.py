@@ -82,6 +82,7 @@ def curve_change(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     params=(Param("series", "series", "fred.FEDFUNDS", help="policy rate, monthly"),
             Param("months", "int", REQUIRED, min=1, max=120, help="months back"),
             Param("below", "float", help="change in percentage points, -0.25 = one cut")),
+    quantity="{months}-month change, pp",
 )
 def fed_easing(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Fed easing: r_m - r_{m-months} <= `below` on the monthly series (percentage points).

@@ -26,6 +26,7 @@ def momentum(panel, grid: dict[str, np.ndarray], periods_key: str) -> np.ndarray
     params=(Param("series", "series", "shiller.sp500:earnings", help="trailing earnings"),
             Param("months", "int", REQUIRED, min=1, max=120, help="months back"),
             Param("above", "float", 0.0, help="change in percent, 0 = rising")),
+    quantity="{months}-month growth, %",
 )
 def earnings_momentum(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Earnings rising: 100 * (E_m / E_{m-months} - 1) > `above` on monthly observations.

@@ -101,6 +101,7 @@ def range_breakout(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
 @family(
     "trend.above_ma",
     params=(SERIES, _window("window", help="moving-average length (days)")),
+    quantity="close − {window}-day average",
 )
 def above_ma(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Close above its own `window`-day simple moving average (today included in the mean).
@@ -118,6 +119,7 @@ def above_ma(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     params=(SERIES, _window("lookback", lo=1, help="days of closes (252 = 52 weeks)"),
             Param("within", "float", min=0.0, max=1.0,
                   help="fraction below the high, 0.05 = within 5%")),
+    quantity="close / {lookback}-day high",
 )
 def near_high(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Close within a fraction of its N-day high: close >= (1 - within) * max(last N closes).

@@ -14,6 +14,7 @@ from engine.signals.credit import expanding_percentile
             Param("below", "float", min=0.0, max=1.0, help="percentile, 0.8 = 80th"),
             Param("min_history", "int", 120, min=1, max=100_000,
                   help="observations needed before a percentile is given")),
+    quantity="percentile of its history so far",
 )
 def cape_percentile(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """Valuation not stretched: expanding percentile rank of CAPE <= `below`.

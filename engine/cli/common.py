@@ -83,7 +83,7 @@ def print_error(exc: StudyError) -> None:
 
 def _fit_consoles() -> None:
     """Width from $COLUMNS, the terminal, or 80 for a pipe (never a silent 160)."""
-    from engine.report.output import fit_console
+    from engine.console import fit_console
 
     fit_console(console, sys.stdout)
     fit_console(err_console, sys.stderr)

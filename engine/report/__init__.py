@@ -9,13 +9,26 @@ sentence per row), ``charts`` (deterministic SVG), ``content`` (what the report 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.report.compare import write_compare_reports
 from engine.report.tables import rank_table
 from engine.report.terminal import print_table
 from engine.report.verdict import verdict
 
+if TYPE_CHECKING:
+    from engine.report.compare import write_compare_reports
+
 __all__ = ["print_table", "rank_table", "verdict", "write_compare_reports", "write_reports"]
+
+
+def __getattr__(name: str):
+    """``write_compare_reports`` is imported on first use (PEP 562): it pulls in the charts and
+    matplotlib, which the table and text output of most commands never need (#15)."""
+    if name == "write_compare_reports":
+        from engine.report.compare import write_compare_reports
+
+        return write_compare_reports
+    raise AttributeError(f"module 'engine.report' has no attribute {name!r}")
 
 CHART_DIR = "charts"
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,13 +31,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from engine.console import DEFAULT_WIDTH, fit_console, terminal_width  # noqa: F401
 from engine.errors import StudyError
 
 FORMATS = ("table", "csv", "json", "markdown")
 STACK_BELOW = 34  # fewer columns than this left for the labels: stacked layout
 MIN_LABEL = 10  # no label column is cut shorter than this
 STYLE = {"strong": "bold green", "weak": "yellow", "nodata": "dim", "": ""}
-DEFAULT_WIDTH = 80
 GAP = 2  # spaces between terminal columns (a blank border column + 1 of padding)
 
 
@@ -72,25 +70,6 @@ def check_format(fmt: str, where: str = "--format") -> str:
         raise StudyError(f"format {fmt!r} not known", where=where,
                          fix=f"use one of {', '.join(FORMATS)}")
     return fmt
-
-
-def terminal_width(stream=None) -> int | None:
-    """Columns to render for: ``$COLUMNS`` if set; ``None`` (ask the terminal) on a tty;
-    else ``DEFAULT_WIDTH`` — piped output is never silently widened."""
-    env = os.environ.get("COLUMNS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
-        return None
-    return DEFAULT_WIDTH
-
-
-def fit_console(console: Console, stream=None) -> Console:
-    """Set ``console``'s width by ``terminal_width`` (call at the start of a command)."""
-    width = terminal_width(stream)
-    console.width = width if width is not None else shutil.get_terminal_size().columns
-    return console
 
 
 def emit(tables: Sequence[Out], fmt: str, console: Console) -> None:

@@ -55,7 +55,24 @@ def compare(
         m.insert(1, "run_id", folder.manifest.run_id)
         m.insert(2, "target", target_label(folder.manifest.study))
         frames.append(m)
-    metrics = pd.concat(frames, ignore_index=True)
+    table = rank_rows(pd.concat(frames, ignore_index=True), horizon, episode, by,
+                      min_independent)
+    from engine.report import write_compare_reports
+
+    out_dir = out or paths.results_dir() / "_compare"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    title = "Compare: " + ", ".join(sorted(set(table["study"])))
+    md, html = write_compare_reports(table, out_dir, title)
+    return table, md, html
+
+
+def rank_rows(metrics: pd.DataFrame, horizon: str | None = None, episode: str = "all",
+              by: str = M.Q_VALUE, min_independent: int = 0) -> pd.DataFrame:
+    """The compare table of rows already gathered (``study``/``run_id``/``target`` set):
+    one episode (and horizon), best first by ``by`` (``q_value``: the one ranking)."""
+    if by not in SORT_KEYS:
+        raise StudyError(f"--by {by!r} not allowed", where="--by",
+                         fix=f"use one of {sorted(SORT_KEYS)}")
     sel = metrics[metrics["episode"] == episode]
     if horizon:
         sel = sel[sel["horizon"] == horizon]
@@ -74,10 +91,4 @@ def compare(
     else:
         table = sel.sort_values([by, M.EDGE], ascending=[SORT_KEYS[by], False],
                                 na_position="last", kind="stable").reset_index(drop=True)
-    from engine.report import write_compare_reports
-
-    out_dir = out or paths.results_dir() / "_compare"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    title = "Compare: " + ", ".join(sorted(set(table["study"])))
-    md, html = write_compare_reports(table, out_dir, title)
-    return table, md, html
+    return table

@@ -249,18 +249,20 @@ class RunResult:
 
 
 def run(
-    name_or_path: str | Path,
+    name_or_path: str | Path | Study,
     overrides: Overrides | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run a study and write its run folder; returns where it went and the metrics."""
+    """Run a study (a name, a file, or a ``Study`` already parsed, e.g. by
+    ``engine.define_study``) and write its run folder; returns where it went and the metrics."""
     from engine.data.catalog import split_ref
 
     ov = overrides or Overrides()
     say = progress or (lambda _msg: None)
     timer = Timer()
     catalog = Catalog.load()
-    study = apply_overrides(load_study(name_or_path, set(catalog.entries)), ov)
+    study = apply_overrides(name_or_path if isinstance(name_or_path, Study)
+                            else load_study(name_or_path, set(catalog.entries)), ov)
     check_stem(study.path)  # the file name becomes results/<name>/
     timer.lap("spec")
     say("loading datasets")

@@ -73,7 +73,10 @@ def _log_y(ax, values: np.ndarray) -> None:
     ax.set_yscale("log")
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain if finite.max() / finite.min() < 10 else NullFormatter())
+    # under a decade label the 2, 3 and 5 minors too (0.9 next to 1 would collide)
+    some = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(
+        v / 10 ** math.floor(math.log10(v) + 1e-9)) in (2, 3, 5) else "")
+    ax.yaxis.set_minor_formatter(some if finite.max() / finite.min() < 10 else NullFormatter())
 
 
 def _thin(frame: pd.DataFrame | pd.Series):
@@ -201,15 +204,24 @@ def heatmap_cells(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
 
 
 def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str) -> Figure:
+    ny, nx = (len(T.sorted_values(rows[c])) for c in swept[:2])
+    cell_h = 0.75 if len(swept) > 2 else 0.55
+    fig = Figure(figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + cell_h * ny, 12)))
+    plot_heatmap(rows, swept, signal, horizon, ax=fig.subplots())
+    return fig
+
+
+def plot_heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
+                 ax=None):
+    """Edge (pts) over the first two swept axes at ``horizon``, independent events per cell
+    (* q <= 0.05) and, for a third axis, the value each cell shows; returns ``ax``."""
     edge, q = heatmap_grid(rows, swept, horizon)
     n_ind, chosen = heatmap_cells(rows, swept, horizon)
     z = 100 * edge.to_numpy(dtype=float)
     lim = np.nanmax(np.abs(z)) if np.isfinite(z).any() else 1.0
     lim = lim if lim > 0 else 1.0
     ny, nx = z.shape
-    cell_h = 0.75 if len(swept) > 2 else 0.55
-    fig = Figure(figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + cell_h * ny, 12)))
-    ax = fig.subplots()
+    ax = _axes(ax, figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + 0.6 * ny, 12)))
     cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#e0e0e0")
     im = ax.imshow(np.ma.masked_invalid(z), cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
     qs = q.to_numpy(dtype=float)
@@ -233,8 +245,8 @@ def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str
              if len(swept) > 2 else "")
     ax.set_title(f"{_short(signal)}: edge (pts) at {horizon}\nn = independent events, "
                  f"* q <= 0.05{extra}", fontsize=8, wrap=True)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="edge, pts")
-    return fig
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="edge, pts")
+    return ax
 
 
 def _ticks(setter, values: list, most: int = 25) -> None:

@@ -261,7 +261,10 @@ def tidy(metrics: pd.DataFrame) -> pd.DataFrame:
                              index=out.index, dtype=object)
         if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
                for v in values):
+            ints = all(v is None or isinstance(v, int) for v in values)
             out[col] = pd.to_numeric(out[col])
+            if ints and out[col].isna().any():  # 21, not 21.0, beside other signals' blanks
+                out[col] = out[col].astype("Int64")
     front = ["row", "signal", "variant", "horizon", "episode"]
     front = [c for c in front if c in out.columns]
     return out[front + [c for c in out.columns if c not in front]].reset_index(drop=True)

@@ -46,6 +46,8 @@ CI_LOW = "ci_low"
 CI_HIGH = "ci_high"
 BOOT_LOW = "boot_low"
 BOOT_HIGH = "boot_high"
+MEAN_LOW = "mean_fwd_low"
+MEAN_HIGH = "mean_fwd_high"
 IC = "ic"
 NOTE = "note"
 FLAGS = "flags"
@@ -122,6 +124,10 @@ METRICS: tuple[Metric, ...] = (
            "lower end of the 95% block-bootstrap interval of the all-events hit rate"),
     Metric(BOOT_HIGH, "float64", "bootstrap high", pct,
            "upper end of the 95% block-bootstrap interval of the all-events hit rate"),
+    Metric(MEAN_LOW, "float64", "mean fwd low", ret,
+           "lower end of the 95% block-bootstrap interval of mean fwd (all events)"),
+    Metric(MEAN_HIGH, "float64", "mean fwd high", ret,
+           "upper end of the 95% block-bootstrap interval of mean fwd (all events)"),
     Metric(IC, "float64", "IC", fnum,
            "Spearman correlation of a numeric signal's value with the forward return"),
     Metric(NOTE, "object", "note", str,

@@ -34,7 +34,10 @@ from engine.errors import StudyError
 # The files of a run folder (metrics and manifest are required; the others are optional).
 MANIFEST = "manifest.json"
 METRICS = "metrics.parquet"      # one row per variant x horizon x episode (engine.metrics)
-EVENTS = "events.parquet"        # every event with its entry date and forward return
+# every event: signal, variant, date (the day the signal turned on; a calendar window's
+# first day), entry_date (the close the forward return starts from: the next close, or the
+# close before a calendar window), horizon, horizon_days, fwd_return, hit
+EVENTS = "events.parquet"
 PATHS = "paths.parquet"          # event-study paths: mean, band and n per day after events
 PRICES = "prices.parquet"        # target (and benchmark) closes inside the study window
 BACKTEST = "backtest.parquet"    # one row per strategy (engine.metrics.BACKTEST)

@@ -23,7 +23,7 @@ from engine import metrics as M
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, check_price_series, load_panel
 from engine.errors import SpecError
-from engine.signals.matrix import SignalMatrix, compute_signals, required_refs
+from engine.signals.matrix import ENTRY_LEAD, SignalMatrix, compute_signals, required_refs
 from engine.study.spec import Study, check_stem, load_study, parse_horizon, variant_count
 
 MAX_N_BOOT = 100_000  # as [study] n_boot
@@ -397,8 +397,9 @@ def evaluate_all(
     metrics[M.FLAGS] = np.where(past_ep, np.char.add(np.char.add(
         "windows run past the episode end (clip = false)", glue), flags), flags).astype(object)
     metrics = metrics[METRIC_COLUMNS].reset_index(drop=True)
+    lead = None if sm.advance is None else sm.advance.astype(np.int64) * ENTRY_LEAD
     events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
-                            bench_close=bench, mask=window)
+                            bench_close=bench, mask=window, lead=lead)
     events = _label_events(events, sm.labels, labels)
     mean, std, count = ev.event_paths(close, sm.values, sm.numeric, int(horizons.max()),
                                       study.mode, bench_close=bench, mask=window)

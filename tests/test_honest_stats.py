@@ -248,6 +248,64 @@ def test_santa_claus_enters_at_the_close_before_the_window():
     assert np.isnan(moved[-2:, 0]).all()
 
 
+def test_calendar_event_date_is_the_window_start_and_entry_the_close_before():
+    """events.parquet: ``date`` is the day the signal turned on (a calendar window's first
+    day), ``entry_date`` the close the return starts from. The lead that moves a calendar
+    window's entry to the close before it used to move ``date`` two days before the window."""
+    from engine.evaluate.core import event_table
+    from engine.signals.matrix import ENTRY_LEAD, entry_lead
+
+    n = 12
+    dates = pd.bdate_range("2021-12-20", periods=n)
+    close = np.linspace(100, 111, n)
+    raw = np.zeros((n, 2))
+    raw[5:8, :] = 1.0  # both columns: a window on rows 5, 6, 7
+    adv = np.array([True, False])
+    moved = entry_lead(raw, adv)
+    ev = event_table(dates, moved, np.zeros(2, bool), np.array([3]), "events", close,
+                     lead=adv.astype(np.int64) * ENTRY_LEAD).set_index("k")
+    cal, other = ev.loc[0], ev.loc[1]
+    assert cal["date"] == dates[5] and cal["entry_date"] == dates[4]  # close before the window
+    assert cal["fwd_return"] == pytest.approx(close[7] / close[4] - 1)  # the window itself
+    assert other["date"] == dates[5] and other["entry_date"] == dates[6]  # next close
+    # without the lead the calendar event was dated two rows early (the bug)
+    old = event_table(dates, moved, np.zeros(2, bool), np.array([3]), "events", close)
+    assert old.set_index("k").loc[0, "date"] == dates[3]
+
+
+def test_mean_forward_return_has_a_block_bootstrap_interval():
+    """Deliver: keep the block bootstrap where it adds information, the mean forward
+    return. mean_fwd_low/high equal the dense block bootstrap of sum(event * fwd) / events."""
+    from engine.evaluate.core import MIN_CI_EVENTS, event_matrix, forward_returns
+
+    rng = np.random.default_rng(5)
+    n, k = 900, 4
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, n)))
+    sig = (np.cumsum(rng.random((n, k)) < 0.04, axis=0) % 2).astype(float)
+    sig[:30, 1] = np.nan
+    horizons = np.array([1, 10])
+    res = evaluate(close, sig, np.zeros(k, bool), horizons, _all(n), n_boot=400, seed=9)
+    m = res.metrics
+    fwd = forward_returns(close, horizons)
+    ev = (event_matrix(sig, "events") & np.isfinite(sig)).astype(float)
+    for j, h in enumerate(horizons):
+        ok = np.isfinite(fwd[:, j])
+        den = ev * ok[:, None]
+        num = den * np.where(ok, fwd[:, j], 0.0)[:, None]
+        lo, hi = stats.block_bootstrap_ci(num, den, int(h), 400, 9)
+        few = m["n_independent"][:, j, 0] < MIN_CI_EVENTS
+        lo[few], hi[few] = np.nan, np.nan
+        np.testing.assert_allclose(m["mean_fwd_low"][:, j, 0], lo, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(m["mean_fwd_high"][:, j, 0], hi, rtol=0, atol=1e-12)
+    inside = np.isfinite(m["mean_fwd_low"])
+    assert inside.sum() >= 6
+    assert (m["mean_fwd_low"][inside] <= m["mean_fwd"][inside]).all()
+    assert (m["mean_fwd"][inside] <= m["mean_fwd_high"][inside]).all()
+    assert (m["mean_fwd_high"][inside] > m["mean_fwd_low"][inside]).all()
+    # the hit-rate interval is a different column of the same resampling
+    assert not np.allclose(m["boot_low"][inside], m["mean_fwd_low"][inside])
+
+
 # --- 9. verdict wording --------------------------------------------------------------------
 
 def test_verdict_says_no_evidence_not_no_better_than_chance():
@@ -373,7 +431,7 @@ def test_santa_claus_study_measures_the_window_itself(santa_run, real_mirror):
     close of the window's last day / close before its first day - 1 (Hirsch)."""
     res, events = santa_run
     close = _raw_gspc(real_mirror)
-    rows = []
+    rows, starts = [], {}
     for year in range(1950, close.index.year.max()):
         dec = close[(close.index.year == year) & (close.index.month == 12)]
         jan = close[(close.index.year == year + 1) & (close.index.month == 1)]
@@ -381,8 +439,12 @@ def test_santa_claus_study_measures_the_window_itself(santa_run, real_mirror):
             continue
         pos = close.index.get_loc(dec.index[-5])
         rows.append((close.index[pos - 1], close.loc[jan.index[1]] / close.iloc[pos - 1] - 1))
+        starts[close.index[pos - 1]] = dec.index[-5]
     ref = pd.Series(dict(rows))
     ev = events[(events["signal"] == "santa-claus") & (events["horizon"] == "7d")]
+    # ``date`` is the window's first day (the 5th-last December session), not 2 days before
+    dated = ev.set_index("entry_date")["date"]
+    assert (dated == pd.Series(starts).reindex(dated.index)).all()
     ev = ev.set_index("entry_date")["fwd_return"]
     ref = ref[(ref.index >= ev.index.min()) & (ref.index <= ev.index.max())]
     assert len(ev) >= 26 and ev.index.equals(ref.index)  # one entry per season, the close before

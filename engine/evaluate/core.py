@@ -20,7 +20,9 @@ Contract (shared with ``engine.evaluate.reference``, the slow reference it is ch
   more of the days (``stats.hac_usable``), where t is noise that looks like certainty;
 * ``ci_low``/``ci_high``: exact (Clopper-Pearson) 95% interval of ``hit_rate_independent``,
   never zero-width (3 of 3 gives 29%-100%); ``boot_low``/``boot_high``: circular
-  block-bootstrap interval (block = h) of the all-events ``hit_rate``, left empty below
+  block-bootstrap interval (block = h) of the all-events ``hit_rate``, and
+  ``mean_fwd_low``/``mean_fwd_high`` the same resampling's interval of ``mean_fwd`` (both
+  from the event lists, on the same resampled histories); left empty below
   ``MIN_CI_EVENTS`` independent events, where resampling one or two windows gives a
   degenerate interval such as 100%-100%;
 * episodes after the first (the full sample) are descriptive unless ``episode_tests`` says
@@ -260,8 +262,8 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
     m[M.EDGE_INDEPENDENT] = m[M.HIT_RATE_INDEPENDENT] - m[M.BASE_RATE]
     m[M.CI_LOW], m[M.CI_HIGH] = stats.exact_binomial_ci(ind_hits, n_ind)
     few = n_ind < MIN_CI_EVENTS
-    m[M.BOOT_LOW], m[M.BOOT_HIGH] = _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed,
-                                                 few, edges)
+    (m[M.BOOT_LOW], m[M.BOOT_HIGH]), (m[M.MEAN_LOW], m[M.MEAN_HIGH]) = _bootstrap_cis(
+        sig, fwd, ep, horizons, mode, n_boot, seed, few, edges)
     m[M.IC] = _ic(sig, numeric, fwd, ep)
     return m
 
@@ -283,20 +285,22 @@ def _valid(sig: np.ndarray, fwd_col: np.ndarray, mask: np.ndarray) -> np.ndarray
     return np.isfinite(sig) & (np.isfinite(fwd_col) & mask)[:, None]
 
 
-def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None):
-    """Block-bootstrap CI of the hit rate per variant x horizon x episode (NaN when off).
+def _bootstrap_cis(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None):
+    """Block-bootstrap CIs of the hit rate and of the mean forward return per variant x
+    horizon x episode: ((low, high), (low, high)), NaN when off.
 
     From each variant's event list (``engine.bootstrap``): the same intervals as
-    ``stats.block_bootstrap_ci`` on the dense event and hit indicators (block = h), whose
-    resampled histories are drawn once per horizon and shared by every variant and episode.
-    Cells in ``skip`` (K, H, E) are left NaN without being computed. ``edges`` are the
-    (pointers, days) of the rising edges when the sparse kernel already found them.
+    ``stats.block_bootstrap_ci`` on the dense event indicator with hits (or forward returns)
+    as weights (block = h), whose resampled histories are drawn once per horizon and shared by
+    every variant, episode and both statistics. Cells in ``skip`` (K, H, E) are left NaN
+    without being computed. ``edges`` are the (pointers, days) of the rising edges when the
+    sparse kernel already found them.
     """
     n_k, n_e = sig.shape[1], ep.shape[0]
-    low, high = np.full((n_k, len(horizons), n_e), np.nan), np.full((n_k, len(horizons), n_e),
-                                                                     np.nan)
+    shape = (n_k, len(horizons), n_e)
+    out = [np.full(shape, np.nan) for _ in range(4)]
     if not n_boot or n_k == 0:
-        return low, high
+        return (out[0], out[1]), (out[2], out[3])
     ev_ptr, ev_t = edges if edges is not None else _event_lists(sig, mode)
     for j, h in enumerate(horizons):
         if skip[:, j].all():
@@ -304,9 +308,12 @@ def _hit_rate_ci(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None):
         counts = bootstrap.replicate_counts(sig.shape[0], int(h), n_boot, seed)
         ok = np.isfinite(fwd[:, j])
         hit = (fwd[:, j] > 0).astype(np.float64)
-        low[:, j], high[:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, hit, ok, ep,
-                                                         skip[:, j])
-    return low, high
+        ret = np.where(ok, fwd[:, j], 0.0)
+        out[0][:, j], out[1][:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, hit, ok, ep,
+                                                              skip[:, j])
+        out[2][:, j], out[3][:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, ret, ok, ep,
+                                                              skip[:, j])
+    return (out[0], out[1]), (out[2], out[3])
 
 
 def _event_lists(sig: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -369,9 +376,16 @@ def _events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple
 def event_table(
     dates: pd.DatetimeIndex, signals: np.ndarray, numeric: np.ndarray, horizons: np.ndarray,
     mode: str, close: np.ndarray, bench_close: np.ndarray | None = None,
-    mask: np.ndarray | None = None,
+    mask: np.ndarray | None = None, lead: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Every event with its entry date and forward return per horizon (rows with a return)."""
+    """Every event with its entry date and forward return per horizon (rows with a return).
+
+    ``date`` is the day the signal turned on (the event), ``entry_date`` the close the
+    forward return starts from. ``lead`` (K,) says how many rows a column was moved earlier
+    for its entry (``signals.matrix.entry_lead``: calendar windows are known in advance and
+    enter at the close before the window): its ``date`` is then the window's first day, ``lead``
+    rows after the matrix row, while ``entry_date`` stays the close the return starts from.
+    """
     del numeric  # events of numeric signals are rising edges of value > 0, like boolean ones
     horizons = np.asarray(horizons, dtype=np.int64)
     fwd = forward_returns(close, horizons, bench_close)
@@ -383,8 +397,10 @@ def event_table(
     keep = np.isfinite(ret)
     tt, kk, hd, ret = tt[keep], kk[keep], hd[keep], ret[keep]
     idx = pd.DatetimeIndex(dates)
+    shift = 0 if lead is None else np.asarray(lead, dtype=np.int64)[kk]
+    day = np.minimum(tt + shift, len(idx) - 1)
     return pd.DataFrame({
-        "k": kk.astype(np.int64), "date": idx[tt], "entry_date": idx[tt + 1],
+        "k": kk.astype(np.int64), "date": idx[day], "entry_date": idx[tt + 1],
         "horizon_days": hd, "fwd_return": ret, "hit": ret > 0,
     })
 

@@ -172,7 +172,9 @@ def looks_numeric(col: pd.Series) -> bool:
 CI_NOTE = ("hit rate = share of independent (non-overlapping) events with a positive forward "
            "return, the one the binomial p and q test; 95% CI = exact Clopper-Pearson "
            "interval of that hit rate; all-events hit rate and its block-bootstrap interval "
-           "are in metrics.parquet (hit_rate, boot_low/boot_high).")
+           f"are in metrics.parquet ({M.HIT_RATE}, {M.BOOT_LOW}/{M.BOOT_HIGH}), and so is the "
+           "block-bootstrap interval of the mean forward return "
+           f"({M.MEAN_LOW}/{M.MEAN_HIGH}).")
 
 
 def events(row: Mapping) -> str:

@@ -147,3 +147,47 @@ def test_a_date_with_no_history_gives_a_labelled_empty_answer(project, rally_stu
     case = cli("case", "--date", "2023-01-05", "--study", rally_study(), "--out", project / "out")
     assert case.exit_code == 0, case.output
     assert "no rally under way" in case.text and "what happened next" in case.text
+
+
+def test_rallies_and_analogs_take_format(project, rally_study, cli):
+    """Issue 17: --format csv|json|markdown on the anatomy commands, through the same
+    emitter as run/compare/scorecard: CSV/JSON carry raw values and nothing else on stdout."""
+    import io
+    import json
+
+    study = rally_study()
+    csv = cli("rallies", "--study", study, "--out", project / "out", "--format", "csv")
+    assert csv.exit_code == 0, csv.output
+    frame = pd.read_csv(io.StringIO(csv.stdout))
+    api = pd.read_parquet(project / "out" / "rallies.parquet")
+    assert list(frame["rally"]) == list(api["rally"])
+    assert frame["gain_at_start"].to_numpy() == pytest.approx(api["gain_at_start"].to_numpy())
+    assert "driver:uptrend" in frame.columns and "wrote" not in csv.stdout
+    assert "wrote" in csv.stderr
+    js = cli("rallies", "--study", study, "--out", project / "out", "--format", "json")
+    doc = json.loads(js.stdout)
+    assert set(doc) == {"rallies", "drivers", "counts"}
+    assert [d["driver"] for d in doc["drivers"]] == ["uptrend", "january"]
+    assert len(doc["rallies"]) == len(api)
+    md = cli("rallies", "--study", study, "--out", project / "out", "--format", "markdown")
+    assert "## drivers at the start vs outcome" in md.stdout and "| driver |" in md.stdout
+    an = cli("analogs", "--date", "2024-11-01", "--study", study, "--out", project / "out",
+             "--format", "json")
+    assert an.exit_code == 0, an.output
+    doc = json.loads(an.stdout)
+    assert set(doc) == {"analogs", "distribution"} and len(doc["analogs"]) == 3
+    assert all(isinstance(r["distance"], float) for r in doc["analogs"])
+    assert {r["group"] for r in doc["distribution"]} == {"analogs", "all past days"}
+    bad = cli("analogs", "--date", "2024-11-01", "--study", study, "--format", "xml")
+    assert bad.exit_code == 2 and "table, csv, json, markdown" in bad.text
+
+
+def test_rallies_table_fits_80_columns(project, rally_study, cli):
+    res = cli("rallies", "--study", rally_study(), "--out", project / "out",
+              env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines if not line.startswith("wrote")) <= 80
+    frame = pd.read_parquet(project / "out" / "rallies.parquet")
+    for r in frame.itertuples():  # each rally identifiable: its number, start and outcome
+        assert f"#{r.rally} {r.start.date()} · {r.outcome}" in res.stdout

@@ -146,8 +146,8 @@ def analog_rows(an) -> pd.DataFrame:
 def distribution_rows(dist: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "horizon": dist["horizon"], "group": dist["group"], "n": dist["n"].astype(str),
-        "independent": dist["n_independent"].astype(str), "mean": dist["mean"].map(T.spct),
-        "median": dist["median"].map(T.spct), "share up": dist["share_up"].map(T.pct),
+        "independent": dist["n_independent"].astype(str), "mean": dist["mean"].map(T.ret),
+        "median": dist["median"].map(T.ret), "share up": dist["share_up"].map(T.pct),
         "10%": dist["p10"].map(T.spct), "90%": dist["p90"].map(T.spct)})
 
 

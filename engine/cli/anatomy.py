@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from engine.cli.common import console, guarded
+from engine.cli.common import FormatOpt, console, err_console, guarded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,51 +45,87 @@ def _out(out: Path | None, study: str) -> Path:
 
 
 @guarded
-def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+def rallies_cmd(study: StudyOpt = DEFAULT, out: OutOpt = None, fmt: FormatOpt = "table",
+                ) -> None:
     """Every past rally by the study's rule, sustained vs failed, and the drivers that
     told them apart (Fisher odds ratios with exact CIs, BH q)."""
     from engine.anatomy import compute as C
     from engine.anatomy import content
+    from engine.report.output import Out, check_format, emit
 
-    with console.status("finding rallies..."):
+    check_format(fmt)
+    notes = err_console if fmt in ("csv", "json") else console  # only data on stdout
+    with err_console.status("finding rallies..."):
         res = C.rallies(C.load(study, needs=("rallies",)))
     st, r = res.study, res.rallies
     rule_text = res.rule.describe(st.target, st.benchmark)
-    console.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
-                  f"\n{escape(res.rule.sustained.describe())}", highlight=False, markup=True)
+    notes.print(f"[bold]{escape(st.title)}[/]\n{escape(rule_text)}"
+                f"\n{escape(res.rule.sustained.describe())}", highlight=False, markup=True,
+                soft_wrap=False)
     if r.empty:
-        console.print(f"[yellow]{escape(res.note)}", highlight=False, markup=True)
-    else:
-        hs = [h.label for h in st.horizons]
-        print_frame(console, content.rally_rows(r, hs, res.rule.sustained.horizon.label),
-                    f"{len(r)} rallies", [OUTCOME_STYLE[str(o)] for o in r["outcome"]])
-        print_frame(console, content.driver_rows(res.drivers),
-                    "drivers at the start vs outcome (independent decided rallies)")
-        from engine.anatomy.drivers import verdict
+        notes.print(f"[yellow]{escape(res.note)}", highlight=False, markup=True)
+    hs = [h.label for h in st.horizons]
+    from engine.anatomy.drivers import verdict
 
-        console.print(verdict(res.drivers), highlight=False, markup=False)
-        print_frame(console, content.count_rows(res.counts), "drivers on at the start")
+    said = verdict(res.drivers) if not r.empty else ""
+    outs = [Out("rallies", _plain_frame(r), title=f"{len(r)} rallies",
+                display=content.rally_rows(r, hs, res.rule.sustained.horizon.label)
+                if not r.empty else None,
+                row_class=[OUTCOME_CLASS.get(str(o), "") for o in r["outcome"]]
+                if not r.empty else None, extra={"keys": ("start", "outcome")}),
+            Out("drivers", _plain_frame(res.drivers), labels=("driver",),
+                display=content.driver_rows(res.drivers) if not res.drivers.empty else None,
+                title="drivers at the start vs outcome (independent decided rallies)",
+                note=said, extra={"lead": "driver"}),
+            Out("counts", _plain_frame(res.counts), title="drivers on at the start",
+                display=content.count_rows(res.counts) if not res.counts.empty else None)]
+    emit(outs if not r.empty else outs[:1], fmt, console)
     folder = _out(out, st.name)
     md, page = content.write(content.rallies_document(res), folder, "rallies")
     _parquet(folder / "rallies.parquet", r)
     _parquet(folder / "rally-drivers.parquet", res.drivers)
-    console.print(f"wrote {md}, {page} and rallies.parquet", highlight=False)
+    notes.print(f"wrote {md}, {page} and rallies.parquet", highlight=False)
 
 
 @guarded
-def analogs_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None) -> None:
+def analogs_cmd(date: DateOpt, study: StudyOpt = DEFAULT, out: OutOpt = None,
+                fmt: FormatOpt = "table") -> None:
     """The k past dates whose point-in-time driver state was closest to DATE, and what
     followed each, against every past day."""
     from engine.anatomy import compute as C
     from engine.anatomy import content
+    from engine.report.output import Out, check_format, emit
 
-    with console.status("searching analogs..."):
+    check_format(fmt)
+    notes = err_console if fmt in ("csv", "json") else console
+    with err_console.status("searching analogs..."):
         loaded = C.load(study, needs=("analogs",))
         an = C.analogs(loaded, C.parse_date(date))
-    _print_analogs(console, an)
+    _print_analogs_header(notes, an)
+    outs = [Out("analogs", _plain_frame(an.table), title="nearest analogs (what followed)",
+                display=content.analog_rows(an) if len(an.table) else None,
+                extra={"keys": ("date",)}),
+            Out("distribution", _plain_frame(an.distribution), title="analogs vs every past day",
+                display=content.distribution_rows(an.distribution)
+                if len(an.distribution) else None, extra={"lead": "horizon"})]
+    emit(outs, fmt, console)
     md, page = content.write(content.analogs_document(an), _out(out, an.study.name),
                              f"analogs-{an.date.date()}")
-    console.print(f"wrote {md} and {page}", highlight=False)
+    notes.print(f"wrote {md} and {page}", highlight=False)
+
+
+OUTCOME_CLASS = {"sustained": "strong", "failed": "bad", "pending": "nodata"}
+
+
+def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Raw values for CSV/JSON: categories as text, dates as dates."""
+    import pandas as pd
+
+    f = frame.copy()
+    for c in f.columns:
+        if isinstance(f[c].dtype, pd.CategoricalDtype):
+            f[c] = f[c].astype(str)
+    return f
 
 
 @guarded
@@ -126,9 +162,7 @@ def _parquet(path: Path, frame: pd.DataFrame) -> None:
     os.replace(tmp, path)
 
 
-def _print_analogs(console: Console, an, title: str = "") -> None:
-    from engine.anatomy import content
-
+def _print_analogs_header(console: Console, an, title: str = "") -> None:
     s = an.search
     console.print(f"[bold]{escape(title or 'analogs of')} {an.date.date()}[/]: k = {an.rule.k}, "
                   + escape(f"{an.rule.distance} distance on z-scores of "
@@ -138,6 +172,12 @@ def _print_analogs(console: Console, an, title: str = "") -> None:
                   highlight=False, markup=True)
     if s.note:
         console.print(f"[yellow]{escape(s.note)}", highlight=False, markup=True)
+
+
+def _print_analogs(console: Console, an, title: str = "") -> None:
+    from engine.anatomy import content
+
+    _print_analogs_header(console, an, title)
     if len(an.table):
         print_frame(console, content.analog_rows(an), "nearest analogs (what followed)")
     print_frame(console, content.distribution_rows(an.distribution),

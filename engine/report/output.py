@@ -37,7 +37,7 @@ from engine.errors import StudyError
 FORMATS = ("table", "csv", "json", "markdown")
 STACK_BELOW = 34  # fewer columns than this left for the labels: stacked layout
 MIN_LABEL = 10  # no label column is cut shorter than this
-STYLE = {"strong": "bold green", "weak": "yellow", "nodata": "dim", "": ""}
+STYLE = {"strong": "bold green", "weak": "yellow", "nodata": "dim", "bad": "red", "": ""}
 GAP = 2  # spaces between terminal columns (a blank border column + 1 of padding)
 
 
@@ -163,6 +163,8 @@ def layout(shown: pd.DataFrame, labels: Sequence[str], width: int, wrap: bool = 
     budget = width - sum(natural[c] for c in short) - gaps - 1  # 1: never the last column
     need = min(stack_below, sum(natural[c] for c in labels))  # short labels: all of them
     if labels and budget < need and not wrap:
+        return None
+    if not labels and budget < 0 and not wrap:  # too wide, nothing to cut: one block a row
         return None
     widths = label_widths([natural[c] for c in labels], max(budget, 0))
     return short, labels, dict(zip(labels, widths, strict=True))

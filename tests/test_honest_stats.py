@@ -206,7 +206,7 @@ def test_episode_rows_are_descriptive_by_default():
 
 def test_episode_clip_keeps_windows_inside():
     """Problem 5: 2019's 12m windows ran into the 2020 crash."""
-    from engine.runner import clip_episode_masks
+    from engine.study.windows import clip_episode_masks
 
     index = pd.bdate_range("2019-01-01", periods=40)
     ep = np.zeros(40, dtype=bool)
@@ -359,7 +359,7 @@ def test_spa_finds_a_real_edge_and_not_noise():
 
 
 def test_split_masks_keep_in_sample_windows_before_the_split():
-    from engine.evaluate.validation import split_masks
+    from engine.study.windows import split_masks
 
     index = pd.bdate_range("2020-01-01", periods=30)
     ins, oos = split_masks(index, np.ones(30, bool), index[20], np.array([1, 5]))

@@ -44,7 +44,7 @@ def load(study_name: str = DEFAULT_STUDY, needs: tuple[str, ...] = ()) -> Loaded
     """The study and its panel (datasets built from the mirror when missing); ``needs``
     ("rallies", "analogs") are checked first, so a study without them fails before any data
     is read."""
-    from engine.runner import build_missing
+    from engine.data.dataops import build_missing
 
     catalog = Catalog.load()
     study = load_study(study_name, set(catalog.entries))
@@ -53,7 +53,7 @@ def load(study_name: str = DEFAULT_STUDY, needs: tuple[str, ...] = ()) -> Loaded
     if "analogs" in needs:
         analog_rule(study)
     refs = refs_of(study)
-    build_missing(catalog, study, refs, paths.mirror_dir(), lambda _m: None)
+    build_missing(catalog, [study.target, study.benchmark, *sorted(refs)], paths.mirror_dir())
     panel, _ = load_panel(catalog, refs, study.target, study.benchmark, paths.mirror_dir())
     return Loaded(study, panel, catalog)
 

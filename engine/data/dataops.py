@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -161,3 +161,31 @@ def _write_custom(path: Path, table: dict) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def build_missing(catalog: Catalog, refs: Iterable[str | None], mirror: Path | None,
+                  say: Callable[[str], None] | None = None) -> list[str]:
+    """Build the datasets behind ``refs`` (``id`` or ``id:column``; ``@``-roles and None are
+    skipped) that were never built (first run on a fresh machine); return their ids."""
+    ids = {catalog_mod.split_ref(r)[0] for r in refs if r and not r.startswith("@")}
+    missing = [i for i in sorted(ids) if datasets.read_meta(catalog.parquet_path(i)) is None]
+    for id_ in missing:
+        if say:
+            say(f"building dataset {id_}")
+        datasets.build_one(catalog, catalog.get(id_), mirror)
+    return missing
+
+
+def dataset_records(catalog: Catalog, metas: Mapping[str, datasets.DatasetMeta]) -> list[dict]:
+    """What a run folder's manifest records of each dataset it read, sorted by id."""
+    out = []
+    for id_, meta in sorted(metas.items()):
+        e = catalog.get(id_)
+        out.append({
+            "id": id_, "sha256": meta.content_sha256,
+            "source_file": catalog_mod.split_ref(e.file)[0],
+            "source_sha256": meta.source_sha256, "first": meta.first, "last": meta.last,
+            "rows": meta.rows, "lag_days": e.lag_days, "frequency": e.frequency,
+            "units": e.units, "description": e.description,
+        })
+    return out

@@ -24,23 +24,10 @@ import pandas as pd
 
 from engine.evaluate.core import event_matrix, forward_returns
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, best_variants
+from engine.study.windows import IN_SAMPLE, OUT_OF_SAMPLE
 
-IN_SAMPLE = "in-sample"
-OUT_OF_SAMPLE = "out-of-sample"
 MAX_SPA_CELLS = 5e7  # T x K above this: the SPA p is left empty
 SPA_REPS = 500  # bootstrap replicates per SPA test (at most the study's n_boot)
-
-
-def split_masks(index: pd.DatetimeIndex, window: np.ndarray, split: pd.Timestamp,
-                horizons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T, H) in-sample mask (window days before ``split`` whose h-day window also ends
-    before it) and (T,) out-of-sample mask (window days from ``split`` on)."""
-    before = window & (index < split)
-    t = np.arange(len(index))[:, None]
-    last = np.flatnonzero(before)
-    end = last[-1] if last.size else -1
-    ins = before[:, None] & (t + 1 + np.asarray(horizons, dtype=np.int64)[None, :] <= end)
-    return ins, window & (index >= split)
 
 
 def spa_pvalues(close: np.ndarray, signals: np.ndarray, horizons: np.ndarray,

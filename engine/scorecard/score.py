@@ -13,6 +13,7 @@ the conditions nor the historical odds can use anything published later.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -21,11 +22,13 @@ import pandas as pd
 
 from engine import metrics as M
 from engine import paths
+from engine.data import dataops
 from engine.data.catalog import Catalog, split_ref
 from engine.data.panel import Panel, availability, load_panel
 from engine.errors import SpecError
 from engine.signals.matrix import compute_signals, required_refs
 from engine.study.spec import Study, load_study
+from engine.study.windows import episode_masks, window_mask
 
 
 @dataclass
@@ -70,10 +73,9 @@ def conditions_of(study: Study) -> list[str]:
 
 
 def load_scorecard_panel(study: Study, catalog: Catalog) -> Panel:
-    from engine.runner import build_missing
-
     refs = set(required_refs(study)) | {v for _, v in study.scorecard}
-    build_missing(catalog, study, refs, paths.mirror_dir(), lambda _m: None)
+    dataops.build_missing(catalog, [study.target, study.benchmark, *sorted(refs)],
+                          paths.mirror_dir())
     panel, _ = load_panel(catalog, refs, study.target, study.benchmark, paths.mirror_dir())
     return panel
 
@@ -102,8 +104,6 @@ def _parse_date(text: str) -> pd.Timestamp:
 
 def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard:
     """Conditions, score, bucket statistics and past dates on an already point-in-time panel."""
-    from engine.runner import episode_masks, window_mask
-
     names = conditions_of(study)
     sm = compute_signals(study, panel, entry_timing=False)
     sm = sm.select(names)
@@ -122,7 +122,7 @@ def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard
     same = comparable_days(met, t)
     window_same = window & same
     score_same = np.nansum(met[:, np.isfinite(met[t])], axis=1)  # today's conditions only
-    episodes = episode_masks_safe(panel.index, study, window_same, episode_masks)
+    episodes = episode_masks_safe(panel.index, study, window_same)
     conditions = _condition_rows(study, panel, names, met[t], t)
     buckets, mono = _bucket_stats(study, panel, score_same, len(names), episodes,
                                   monotonic, same)
@@ -143,11 +143,10 @@ def comparable_days(met: np.ndarray, t: int) -> np.ndarray:
     return np.isfinite(met[:, today]).all(axis=1)
 
 
-def episode_masks_safe(index, study, window, episode_masks):
+def episode_masks_safe(index: pd.DatetimeIndex, study: Study,
+                       window: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Episodes that start after the scored date are simply absent (not an error)."""
     kept = [e for e in study.episodes if pd.Timestamp(e.start) <= index[-1]]
-    import dataclasses
-
     return episode_masks(index, dataclasses.replace(study, episodes=tuple(kept)), window)
 
 

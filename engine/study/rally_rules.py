@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.study.spec import Horizon, _check_keys, _Ctx, parse_horizon
+from engine.study.spec import Ctx, Horizon, check_keys, parse_horizon
 
 RALLY_KEYS = {"series", "gain", "low_window", "within", "min_gap", "sustained"}
 SUSTAINED_KEYS = {"horizon", "min_return", "max_giveback"}
@@ -94,20 +94,20 @@ class Anatomy:
     case: CaseRule
 
 
-def parse_anatomy(raw: dict, ctx: _Ctx, benchmark: str | None) -> Anatomy:
+def parse_anatomy(raw: dict, ctx: Ctx, benchmark: str | None) -> Anatomy:
     """Parse the optional tables; every error names the file and key."""
     rallies = _rallies(raw["rallies"], ctx, benchmark) if "rallies" in raw else None
     analogs = _analogs(raw["analogs"], ctx, benchmark) if "analogs" in raw else None
     return Anatomy(rallies, analogs, _case(raw.get("case", {}), ctx))
 
 
-def _table(value: Any, ctx: _Ctx, key: str) -> dict:
+def _table(value: Any, ctx: Ctx, key: str) -> dict:
     if not isinstance(value, dict):
         raise ctx.fail(key, "must be a table", f"write [{key}] with key = value lines")
     return value
 
 
-def _num(raw: dict, name: str, default: float, ctx: _Ctx, key: str, lo: float,
+def _num(raw: dict, name: str, default: float, ctx: Ctx, key: str, lo: float,
          hi: float) -> float:
     value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
@@ -116,7 +116,7 @@ def _num(raw: dict, name: str, default: float, ctx: _Ctx, key: str, lo: float,
     return float(value)
 
 
-def _count(raw: dict, name: str, default: int, ctx: _Ctx, key: str, lo: int, hi: int) -> int:
+def _count(raw: dict, name: str, default: int, ctx: Ctx, key: str, lo: int, hi: int) -> int:
     value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ctx.fail(f"{key}.{name}", f"{name} = {value!r} not allowed",
@@ -124,7 +124,7 @@ def _count(raw: dict, name: str, default: int, ctx: _Ctx, key: str, lo: int, hi:
     return value
 
 
-def _choice(raw: dict, name: str, default: str, choices: tuple, ctx: _Ctx, key: str) -> str:
+def _choice(raw: dict, name: str, default: str, choices: tuple, ctx: Ctx, key: str) -> str:
     value = raw.get(name, default)
     if value not in choices:
         raise ctx.fail(f"{key}.{name}", f"{name} = {value!r} not allowed",
@@ -132,9 +132,9 @@ def _choice(raw: dict, name: str, default: str, choices: tuple, ctx: _Ctx, key: 
     return value
 
 
-def _rallies(value: Any, ctx: _Ctx, benchmark: str | None) -> RallyRule:
+def _rallies(value: Any, ctx: Ctx, benchmark: str | None) -> RallyRule:
     raw = _table(value, ctx, "rallies")
-    _check_keys(raw, RALLY_KEYS, ctx, "rallies")
+    check_keys(raw, RALLY_KEYS, ctx, "rallies")
     series = _choice(raw, "series", "relative", SERIES_KINDS, ctx, "rallies")
     if series == "relative" and benchmark is None:
         raise ctx.fail("rallies.series", "a relative rally needs a benchmark",
@@ -145,7 +145,7 @@ def _rallies(value: Any, ctx: _Ctx, benchmark: str | None) -> RallyRule:
         raise ctx.fail("rallies.within", f"within = {within} must be below low_window = "
                        f"{low_window}", "the low must lie inside the trailing window")
     sraw = _table(raw.get("sustained", {}), ctx, "rallies.sustained")
-    _check_keys(sraw, SUSTAINED_KEYS, ctx, "rallies.sustained")
+    check_keys(sraw, SUSTAINED_KEYS, ctx, "rallies.sustained")
     sustained = SustainRule(
         horizon=parse_horizon(sraw.get("horizon", "6m"), ctx, "rallies.sustained.horizon"),
         min_return=_num(sraw, "min_return", 0.0, ctx, "rallies.sustained", -1.0, 10.0),
@@ -156,9 +156,9 @@ def _rallies(value: Any, ctx: _Ctx, benchmark: str | None) -> RallyRule:
         min_gap=_count(raw, "min_gap", 126, ctx, "rallies", 1, 2520), sustained=sustained)
 
 
-def _analogs(value: Any, ctx: _Ctx, benchmark: str | None) -> AnalogRule:
+def _analogs(value: Any, ctx: Ctx, benchmark: str | None) -> AnalogRule:
     raw = _table(value, ctx, "analogs")
-    _check_keys(raw, ANALOG_KEYS, ctx, "analogs")
+    check_keys(raw, ANALOG_KEYS, ctx, "analogs")
     feats_raw = raw.get("features")
     if not isinstance(feats_raw, list) or not feats_raw:
         raise ctx.fail("analogs.features", "analogs need a non-empty list of features",
@@ -168,7 +168,7 @@ def _analogs(value: Any, ctx: _Ctx, benchmark: str | None) -> AnalogRule:
     for i, f in enumerate(feats_raw):
         key = f"analogs.features[{i}]"
         f = _table(f, ctx, key)
-        _check_keys(f, FEATURE_KEYS, ctx, key)
+        check_keys(f, FEATURE_KEYS, ctx, key)
         name = f.get("name")
         if not isinstance(name, str) or not name or name in {x.name for x in features}:
             raise ctx.fail(f"{key}.name", f"feature name {name!r} missing or repeated",
@@ -194,9 +194,9 @@ def _analogs(value: Any, ctx: _Ctx, benchmark: str | None) -> AnalogRule:
         exclude_recent=_count(raw, "exclude_recent", 0, ctx, "analogs", 0, 2520))
 
 
-def _case(value: Any, ctx: _Ctx) -> CaseRule:
+def _case(value: Any, ctx: Ctx) -> CaseRule:
     raw = _table(value, ctx, "case")
-    _check_keys(raw, CASE_KEYS, ctx, "case")
+    check_keys(raw, CASE_KEYS, ctx, "case")
     sc = raw.get("scorecard", "rally-scorecard")
     if not isinstance(sc, str):
         raise ctx.fail("case.scorecard", f"scorecard = {sc!r} is not a study name",

@@ -116,7 +116,7 @@ class Study:
 
 
 # ----------------------------------------------------------------------------- helpers
-class _Ctx:
+class Ctx:
     """Carries the file name so every error says where it comes from."""
 
     def __init__(self, path: Path):
@@ -126,7 +126,7 @@ class _Ctx:
         return SpecError(message, where=f"{self.path} [{key}]", fix=fix)
 
 
-def parse_horizon(value: Any, ctx: _Ctx, key: str = "study.horizons") -> Horizon:
+def parse_horizon(value: Any, ctx: Ctx, key: str = "study.horizons") -> Horizon:
     """'1m' -> 21 trading days, '2w' -> 10, '40d' or 40 -> 40."""
     if isinstance(value, bool):
         raise ctx.fail(key, f"horizon {value!r} is not a horizon", "use '1m', '3m', '40d' or 40")
@@ -148,7 +148,9 @@ def parse_horizon(value: Any, ctx: _Ctx, key: str = "study.horizons") -> Horizon
 FIRST_DATE, LAST_DATE = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
 
 
-def _date(value: Any, ctx: _Ctx, key: str) -> dt.date:
+def parse_date(value: Any, ctx: Ctx, key: str) -> dt.date:
+    """A YYYY-MM-DD date (a TOML date or a string) the engine can hold; ``key`` names it in
+    the error (a study-file key, or a command-line option such as ``--start``)."""
     date = None
     if isinstance(value, dt.datetime):
         date = value.date()
@@ -165,7 +167,8 @@ def _date(value: Any, ctx: _Ctx, key: str) -> dt.date:
     return date
 
 
-def _check_keys(raw: dict, allowed: set[str], ctx: _Ctx, key: str) -> None:
+def check_keys(raw: dict, allowed: set[str], ctx: Ctx, key: str) -> None:
+    """Refuse a key not in ``allowed`` (with a did-you-mean hint)."""
     for k in raw:
         if k not in allowed:
             close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
@@ -174,7 +177,7 @@ def _check_keys(raw: dict, allowed: set[str], ctx: _Ctx, key: str) -> None:
                            f"{hint}allowed keys: {', '.join(sorted(allowed))}")
 
 
-def _int(raw: dict, name: str, default: int, ctx: _Ctx, key: str, lo: int, hi: int) -> int:
+def _int(raw: dict, name: str, default: int, ctx: Ctx, key: str, lo: int, hi: int) -> int:
     value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ctx.fail(f"{key}.{name}", f"{name} = {value!r} not allowed",
@@ -182,7 +185,7 @@ def _int(raw: dict, name: str, default: int, ctx: _Ctx, key: str, lo: int, hi: i
     return value
 
 
-def _str(raw: dict, name: str, ctx: _Ctx, key: str, required: bool = True) -> str | None:
+def _str(raw: dict, name: str, ctx: Ctx, key: str, required: bool = True) -> str | None:
     value = raw.get(name)
     if value is None and not required:
         return None
@@ -193,7 +196,7 @@ def _str(raw: dict, name: str, ctx: _Ctx, key: str, required: bool = True) -> st
 
 
 # ----------------------------------------------------------------------------- parameters
-def _param_value(p, value: Any, ctx: _Ctx, key: str) -> Any:
+def _param_value(p, value: Any, ctx: Ctx, key: str) -> Any:
     """Check one (non-list) parameter value against its declared kind and range."""
     kind = p.kind
     ok = True
@@ -238,7 +241,7 @@ def expand_grid(family, params: dict[str, Any]) -> tuple[dict[str, np.ndarray], 
     return grid, combos
 
 
-def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids,
+def _family_params(sig: dict, ctx: Ctx, key: str, catalog_ids,
                    max_variants: int = 10_000_000) -> tuple[tuple[str, Any], ...]:
     from engine.signals import REQUIRED, get_family
 
@@ -251,7 +254,7 @@ def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids,
     if not isinstance(raw, dict):
         raise ctx.fail(f"{key}.params", "params must be a table", "params = { name = value }")
     known = {p.name: p for p in family.params}
-    _check_keys(raw, set(known), ctx, f"{key}.params")
+    check_keys(raw, set(known), ctx, f"{key}.params")
     out = []
     for name, p in known.items():
         pkey = f"{key}.params.{name}"
@@ -288,7 +291,7 @@ def _family_params(sig: dict, ctx: _Ctx, key: str, catalog_ids,
     return params
 
 
-def _check_ref(ref: str, ctx: _Ctx, key: str, catalog_ids) -> None:
+def _check_ref(ref: str, ctx: Ctx, key: str, catalog_ids) -> None:
     if ref in ("@target", "@benchmark") or catalog_ids is None:
         return
     id_ = ref.partition(":")[0]
@@ -300,12 +303,12 @@ def _check_ref(ref: str, ctx: _Ctx, key: str, catalog_ids) -> None:
 
 
 # ----------------------------------------------------------------------------- signals
-def _signal(sig: Any, i: int, ctx: _Ctx, names: set[str], catalog_ids,
+def _signal(sig: Any, i: int, ctx: Ctx, names: set[str], catalog_ids,
             max_variants: int = 10_000_000) -> SignalSpec:
     key = f"signals[{i}]"
     if not isinstance(sig, dict):
         raise ctx.fail(key, "each [[signals]] entry must be a table", "see studies/*.toml")
-    _check_keys(sig, SIGNAL_KEYS, ctx, key)
+    check_keys(sig, SIGNAL_KEYS, ctx, key)
     name = _str(sig, "name", ctx, key)
     if not NAME_RE.match(name):
         raise ctx.fail(f"{key}.name", f"signal name {name!r} not allowed",
@@ -414,13 +417,13 @@ def load_study(name_or_path: str | Path, catalog_ids=None) -> Study:
 
 
 def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> Study:
-    ctx = _Ctx(path)
-    _check_keys(raw, TOP_KEYS, ctx, "")
+    ctx = Ctx(path)
+    check_keys(raw, TOP_KEYS, ctx, "")
     st = raw.get("study")
     if not isinstance(st, dict):
         raise ctx.fail("study", "missing [study] table", "start the file with [study] and "
                        "title, question, target, horizons")
-    _check_keys(st, STUDY_KEYS, ctx, "study")
+    check_keys(st, STUDY_KEYS, ctx, "study")
     title = _str(st, "title", ctx, "study")
     question = _str(st, "question", ctx, "study")
     target = _str(st, "target", ctx, "study")
@@ -442,8 +445,8 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     mode = st.get("mode", "events")
     if mode not in MODES:
         raise ctx.fail("study.mode", f"mode {mode!r} not allowed", f"use one of {list(MODES)}")
-    start = _date(st["start"], ctx, "study.start") if "start" in st else None
-    end = _date(st["end"], ctx, "study.end") if "end" in st else None
+    start = parse_date(st["start"], ctx, "study.start") if "start" in st else None
+    end = parse_date(st["end"], ctx, "study.end") if "end" in st else None
     if start and end and end <= start:
         raise ctx.fail("study.end", f"end {end} is not after start {start}", "fix the dates")
     seed = _int(st, "seed", 0, ctx, "study", 0, 2**32 - 1)
@@ -467,7 +470,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     bt = raw.get("backtest", {})
     if not isinstance(bt, dict):
         raise ctx.fail("backtest", "must be a table", "[backtest] fees = 0.0005")
-    _check_keys(bt, BACKTEST_KEYS, ctx, "backtest")
+    check_keys(bt, BACKTEST_KEYS, ctx, "backtest")
     backtest = BacktestSpec(
         enabled=_bool(bt, "enabled", True, ctx), fees=_fraction(bt, "fees", ctx),
         slippage=_fraction(bt, "slippage", ctx), hedge=_bool(bt, "hedge", False, ctx),
@@ -478,7 +481,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     sc = raw.get("scorecard", {})
     if not isinstance(sc, dict):
         raise ctx.fail("scorecard", "must be a table", "[scorecard] small/large = dataset ids")
-    _check_keys(sc, SCORECARD_KEYS, ctx, "scorecard")
+    check_keys(sc, SCORECARD_KEYS, ctx, "scorecard")
     for k, v in sc.items():
         if not isinstance(v, str):
             raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
@@ -497,7 +500,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
     )
 
 
-def _bool(raw: dict, name: str, default: bool, ctx: _Ctx) -> bool:
+def _bool(raw: dict, name: str, default: bool, ctx: Ctx) -> bool:
     value = raw.get(name, default)
     if not isinstance(value, bool):
         raise ctx.fail(f"backtest.{name}", f"{name} = {value!r} must be true or false",
@@ -505,7 +508,7 @@ def _bool(raw: dict, name: str, default: bool, ctx: _Ctx) -> bool:
     return value
 
 
-def _fraction(raw: dict, name: str, ctx: _Ctx) -> float:
+def _fraction(raw: dict, name: str, ctx: Ctx) -> float:
     value = raw.get(name, 0.0005)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 0.1:
         raise ctx.fail(f"backtest.{name}", f"{name} = {value!r} not allowed",
@@ -513,25 +516,25 @@ def _fraction(raw: dict, name: str, ctx: _Ctx) -> float:
     return float(value)
 
 
-def _validation(raw: Any, ctx: _Ctx, start: dt.date | None,
+def _validation(raw: Any, ctx: Ctx, start: dt.date | None,
                 end: dt.date | None) -> dt.date | None:
     """``[validation] split``: the first out-of-sample day (None without a [validation])."""
     if not isinstance(raw, dict):
         raise ctx.fail("validation", "must be a table", '[validation] split = "2015-01-01"')
-    _check_keys(raw, VALIDATION_KEYS, ctx, "validation")
+    check_keys(raw, VALIDATION_KEYS, ctx, "validation")
     if not raw:
         return None
     if "split" not in raw:
         raise ctx.fail("validation.split", "[validation] has no split date",
                        'split = "2015-01-01" (first out-of-sample day)')
-    split = _date(raw["split"], ctx, "validation.split")
+    split = parse_date(raw["split"], ctx, "validation.split")
     if (start and split <= start) or (end and split >= end):
         raise ctx.fail("validation.split", f"split {split} is not inside the study window "
                        f"{start or '…'} .. {end or '…'}", "pick a date inside [study] start/end")
     return split
 
 
-def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
+def _episodes(raw: Any, ctx: Ctx) -> tuple[Episode, ...]:
     if not isinstance(raw, list):
         raise ctx.fail("episodes", "must be an array of tables", "use [[episodes]]")
     out: list[Episode] = []
@@ -539,7 +542,7 @@ def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
         key = f"episodes[{i}]"
         if not isinstance(ep, dict):
             raise ctx.fail(key, "must be a table", "[[episodes]] name/start/end")
-        _check_keys(ep, EPISODE_KEYS, ctx, key)
+        check_keys(ep, EPISODE_KEYS, ctx, key)
         name = _str(ep, "name", ctx, key)
         if name in ("all", "in-sample", "out-of-sample") or name in {e.name for e in out}:
             raise ctx.fail(f"{key}.name", f"episode name '{name}' is reserved or repeated",
@@ -549,7 +552,8 @@ def _episodes(raw: Any, ctx: _Ctx) -> tuple[Episode, ...]:
             if k not in ep:
                 raise ctx.fail(f"{key}.{k}", f"episode '{name}' has no {k}",
                                f"{k} = \"YYYY-MM-DD\"")
-        start, end = _date(ep["start"], ctx, f"{key}.start"), _date(ep["end"], ctx, f"{key}.end")
+        start = parse_date(ep["start"], ctx, f"{key}.start")
+        end = parse_date(ep["end"], ctx, f"{key}.end")
         if end < start:
             raise ctx.fail(f"{key}.end", f"episode '{name}' ends ({end}) before it starts "
                            f"({start})", "swap or fix the dates")

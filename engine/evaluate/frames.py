@@ -1,0 +1,110 @@
+"""A study's result tables from its signal matrix: metrics, events, event-study paths, and
+the [validation] table.
+
+``engine.evaluate.core`` works on arrays (T x K signals, horizons in days, episode masks);
+this module feeds it a ``Study`` and its ``Panel`` and labels the results (signal, variant,
+horizon label), in the column order of the metric registry (``engine.metrics``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine import metrics as M
+from engine.data.panel import Panel
+from engine.evaluate import core as ev
+from engine.evaluate.stats import bh_qvalues
+from engine.signals.matrix import ENTRY_LEAD, SignalMatrix
+from engine.study.spec import Study
+from engine.study.windows import IN_SAMPLE, episode_tests, horizon_days
+
+PAST_EPISODE_FLAG = "windows run past the episode end (clip = false)"
+
+
+def evaluate_study(
+    study: Study, panel: Panel, sm: SignalMatrix, episodes: list[tuple[str, np.ndarray]],
+    window: np.ndarray, executor: str = "local", scheduler: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Metrics for every variant x horizon x episode, the event list and event-study paths."""
+    close = panel.close("@target")
+    bench = panel.close("@benchmark") if study.benchmark else None
+    horizons = horizon_days(study)
+    labels = {h.days: h.label for h in study.horizons}
+    if executor == "dask":
+        from engine.evaluate.distributed import evaluate_dask
+
+        result = evaluate_dask(close, sm.values, sm.numeric, horizons, episodes, study.mode,
+                               bench, study.n_boot, study.seed, scheduler,
+                               episode_tests=episode_tests(study))
+    else:
+        result = ev.evaluate(close, sm.values, sm.numeric, horizons, episodes, mode=study.mode,
+                             bench_close=bench, n_boot=study.n_boot, seed=study.seed,
+                             episode_tests=episode_tests(study))
+    metrics = result.to_frame(sm.labels)
+    metrics.insert(metrics.columns.get_loc(M.HORIZON_DAYS), M.HORIZON,
+                   metrics[M.HORIZON_DAYS].map(labels))
+    metrics[M.Q_VALUE] = bh_qvalues(metrics[M.P_VALUE].to_numpy(np.float64))
+    unclipped = {e.name for e in study.episodes if not e.clip}
+    past_ep = metrics[M.EPISODE].isin(unclipped).to_numpy()
+    flags = metrics[M.FLAGS].to_numpy(dtype=object).astype(str)
+    glue = np.where(flags != "", "; ", "")
+    metrics[M.FLAGS] = np.where(past_ep, np.char.add(np.char.add(
+        PAST_EPISODE_FLAG, glue), flags), flags).astype(object)
+    metrics = metrics[list(M.COLUMNS)].reset_index(drop=True)
+    lead = None if sm.advance is None else sm.advance.astype(np.int64) * ENTRY_LEAD
+    events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
+                            bench_close=bench, mask=window, lead=lead)
+    events = label_events(events, sm.labels, labels)
+    mean, std, count = ev.event_paths(close, sm.values, sm.numeric, int(horizons.max()),
+                                      study.mode, bench_close=bench, mask=window)
+    return metrics, events, paths_frame(mean, std, count, sm.labels)
+
+
+def label_events(events: pd.DataFrame, labels: pd.DataFrame,
+                 hl: dict[int, str]) -> pd.DataFrame:
+    """The event table with signal/variant names and horizon labels, sorted."""
+    k = events["k"].to_numpy()
+    out = pd.DataFrame({
+        "signal": labels["signal"].to_numpy()[k], "variant": labels["variant"].to_numpy()[k],
+        "date": events["date"].to_numpy(), "entry_date": events["entry_date"].to_numpy(),
+        "horizon": events["horizon_days"].map(hl).to_numpy(),
+        "horizon_days": events["horizon_days"].to_numpy(),
+        "fwd_return": events["fwd_return"].to_numpy(), "hit": events["hit"].to_numpy(),
+    })
+    order = ["signal", "variant", "horizon_days", "date"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray,
+                labels: pd.DataFrame) -> pd.DataFrame:
+    """Event-study paths (K x D mean, std, count) as one row per variant x day, 95% band."""
+    k, d = mean.shape
+    n = count.reshape(-1).astype(np.int64)
+    m = mean.reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = 1.96 * std.reshape(-1) / np.sqrt(n)
+    return pd.DataFrame({
+        "signal": np.repeat(labels["signal"].to_numpy(), d),
+        "variant": np.repeat(labels["variant"].to_numpy(), d),
+        "day": np.tile(np.arange(d), k), "mean": m, "low": m - half, "high": m + half, "n": n,
+    })
+
+
+def validation_frame(study: Study, panel: Panel, sm: SignalMatrix, metrics: pd.DataFrame,
+                     episodes: list[tuple[str, np.ndarray]]) -> pd.DataFrame:
+    """In-sample pick vs out-of-sample result per signal x horizon, with the sweep's SPA p."""
+    from engine.evaluate import validation as V
+
+    horizons = horizon_days(study)
+    labels = {h.days: h.label for h in study.horizons}
+    ins = dict(episodes)[IN_SAMPLE]
+    groups = sm.labels["signal"].to_numpy()
+    p = V.spa_pvalues(panel.close("@target"), sm.values, horizons, ins, groups, study.mode,
+                      study.n_boot, study.seed,
+                      panel.close("@benchmark") if study.benchmark else None)
+    names = np.unique(groups)
+    spa = pd.DataFrame({"signal": np.repeat(names, len(horizons)),
+                        "horizon": np.tile([labels[h] for h in horizons], len(names)),
+                        "spa_p": p.reshape(-1)})
+    return V.validation_table(metrics, spa, study.min_independent)

@@ -44,7 +44,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_catalog_entries_are_well_formed(project):
     catalog = Catalog.load()
-    assert len(catalog.entries) == 124
+    assert len(catalog.entries) == 122
     assert catalog.root == project / "datasets"
     for entry in catalog:
         assert entry.lag_days >= 0 and entry.columns
@@ -56,6 +56,21 @@ def test_catalog_entries_are_well_formed(project):
     assert catalog.get("fred.GDP").frequency == "quarterly"
     assert catalog.get("fred.GDP").lag_days == 30
     assert catalog.get("shiller.sp500").default_column == "price"
+
+
+def test_no_two_datasets_hold_the_same_series(project):
+    """One dataset per series: the same raw file(s) and column under two ids would show the
+    series twice in ``study data list`` (fred2026.DGS10 / .HY_OAS duplicated the spliced
+    fred.DGS10 / fred.BAMLH0A0HYM2 and were merged into them)."""
+    seen: dict[tuple, str] = {}
+    for entry in Catalog.load():
+        key = (entry.source, entry.files, entry.columns, entry.value_col, entry.header)
+        assert key not in seen, f"{entry.id} duplicates {seen[key]}"
+        seen[key] = entry.id
+    catalog = Catalog.load()
+    assert "fred2026.DGS10" not in catalog and "fred2026.HY_OAS" not in catalog
+    assert catalog.get("fred.DGS10").splice == ("fred_2026/rates.csv.gz#DGS10",)
+    assert catalog.get("fred.BAMLH0A0HYM2").splice == ("fred_2026/volatility.csv.gz#HY_OAS",)
 
 
 def test_unknown_id_suggests_close_matches(project):

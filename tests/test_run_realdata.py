@@ -64,7 +64,7 @@ def test_manifest_records_what_makes_the_run_reproducible(run_dir):
     for key in ("sha256", "seed", "timings"):
         assert key in text
     ids = {d["id"]: d for d in man["datasets"]}
-    assert {"index.RUT", "index.GSPC", "fred2026.HY_OAS", "breadth.sp500"} <= set(ids)
+    assert {"index.RUT", "index.GSPC", "fred.BAMLH0A0HYM2", "breadth.sp500"} <= set(ids)
     assert all(len(d["sha256"]) == 64 and d["first"] and d["last"] for d in ids.values())
     assert man["study"]["sha256"] and man["seed"] == 7
     assert {"evaluate", "load", "signals"} <= set(man["timings"])

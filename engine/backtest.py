@@ -1,4 +1,4 @@
-"""Backtest every signal variant as a vectorbt portfolio, against buy-and-hold.
+"""Backtest every signal variant as a long/flat portfolio, against buy-and-hold.
 
 Rules (the same for every variant, so variants differ only by their signal):
 
@@ -24,8 +24,11 @@ Rules (the same for every variant, so variants differ only by their signal):
   forward-filled for valuation and trading. Before an asset's first valid close nothing
   trades, the equity stays 1.0 and those rows are left out of that column's statistics.
 
-Variants go through ``Portfolio.from_signals`` in column slices (buy-and-hold in one more
-call), one column each; the statistics are computed column-wise with numpy per slice.
+The simulation is vectorbt's ``Portfolio.from_signals`` arithmetic for this configuration,
+re-implemented in one numba pass (``engine.backtest_kernel``: value curves bit for bit
+vectorbt's, checked in tests against vectorbt itself), run over memory-bounded column slices:
+no (T x K) frames, order or trade records. The return statistics are computed column-wise
+per slice from the daily returns the pass writes (``backtest_kernel.moments``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ TRADING_DAYS = 252
 BH = "buy-and-hold"
 METRIC_COLUMNS = list(M.BACKTEST_COLUMNS)
 _STATS_CHUNK_BYTES = 32 * 2**20  # one (T, C) float temporary in the statistics
-_SIM_CHUNK_BYTES = 8 * 2**20  # one (T, C) float frame per vectorbt call (it makes dozens)
 _SPREAD_FLOOR = 1e-12  # smallest daily growth factor of the spread index (a wipe-out)
 
 
@@ -88,7 +90,7 @@ def backtest(
     ``equity_top`` best variants by Sharpe (the ones a report can show) besides
     buy-and-hold; None keeps every curve. See the module docstring for the trading rules.
 
-    Variants are simulated in column slices (``_SIM_CHUNK_BYTES``), so memory stays bounded
+    Variants are simulated in column slices (``_STATS_CHUNK_BYTES``), so memory stays bounded
     whatever K; columns are independent, so the numbers do not depend on the slicing.
     """
     close_a, sig, bench_a = _check_inputs(dates, close, signals, labels, bench_close, hedge,
@@ -105,31 +107,19 @@ def backtest(
     asset = _spread_index(close_a, bench_a) if hedge else _ffill(close_a)
     bh_prices = np.column_stack([_ffill(a) for a in bh_assets])
     cost = 2.0 if hedge else 1.0
-    keep_all = equity_top is None
-    step = max(1, _SIM_CHUNK_BYTES // (8 * n_rows))
-    bh = _simulate_buy_and_hold(dates, bh_prices, freq)
-    parts, curves = [], []
-    for a in range(0, k, step):
-        sim = _simulate_variants(dates, asset, sig[:, a:a + step], cost * fees,
-                                 cost * slippage, freq)
-        if a + step >= k:  # the last slice takes buy-and-hold along, as one call used to
-            sim = tuple(np.concatenate([x, y], axis=-1) for x, y in zip(sim, bh, strict=True))
-        parts.append(_slice_stats(*sim))
-        if keep_all:
-            curves.append(sim[0][:, :min(step, k - a)])
-    if k == 0:
-        parts.append(_slice_stats(*bh))
-    bh_value = bh[0]
-    stats = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    n_bh = bh_prices.shape[1]
+    # column c trades price column col_asset[c] on signal column col_sig[c] (-1: always on)
+    cols_spec = _Columns(
+        prices=np.column_stack([asset, bh_prices]), signals=sig,
+        asset=np.concatenate([np.zeros(k, np.int64), np.arange(1, n_bh + 1, dtype=np.int64)]),
+        sig=np.concatenate([np.arange(k, dtype=np.int64), np.full(n_bh, -1, np.int64)]),
+        fees=np.concatenate([np.full(k, cost * fees), np.zeros(n_bh)]),
+        slippage=np.concatenate([np.full(k, cost * slippage), np.zeros(n_bh)]))
+    stats = _stats_by_slices(cols_spec)
     stats[M.DSR] = _dsr(stats, k, n_trials)
-    if keep_all:
-        kept = np.arange(k)
-    else:  # the shown variants again: columns are independent, so their curves are the same
-        kept = _best_by_sharpe(labels, stats[M.SHARPE][:k], int(equity_top))
-        curves = [_simulate_variants(dates, asset, sig[:, kept[a:a + step]], cost * fees,
-                                     cost * slippage, freq)[0]
-                  for a in range(0, len(kept), step)]
-    value = np.column_stack([*curves, bh_value]) if curves else bh_value
+    kept = (np.arange(k) if equity_top is None
+            else _best_by_sharpe(labels, stats[M.SHARPE][:k], int(equity_top)))
+    value = _values(cols_spec, np.concatenate([kept, np.arange(k, k + n_bh)]))
     equity = pd.DataFrame(value, index=dates,
                           columns=[names[i] for i in kept] + cols[k:])
     return BacktestResult(_metrics_frame(labels, bh_names, stats, hedge), equity)
@@ -146,34 +136,6 @@ def _best_by_sharpe(labels: pd.DataFrame, sharpe: np.ndarray, top: int) -> np.nd
                               kind="stable")
     best = order.groupby("signal", sort=False).head(top)
     return np.sort(best["pos"].to_numpy())
-
-
-def _simulate_variants(dates, asset, sig, fees, slippage, freq):
-    """One slice of variants on the shared asset -> value, live, held, trades, win rate."""
-    n = sig.shape[1]
-    prices = np.repeat(asset[:, None], n, axis=1)
-    live = np.isfinite(prices)
-    wanted = np.zeros(prices.shape, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        wanted[1:] = sig[:-1] > 0  # held after day t's close = signal of day t-1
-    value, held, n_trades, win_rate = _simulate(dates, prices, wanted & live, ~wanted & live,
-                                                np.full(n, fees), np.full(n, slippage), freq)
-    return value, live, held, n_trades, win_rate
-
-
-def _simulate_buy_and_hold(dates, prices, freq):
-    """Buy-and-hold columns: always in the market from the first valid close, no costs."""
-    live = np.isfinite(prices)
-    zero = np.zeros(prices.shape[1])
-    value, held, n_trades, win_rate = _simulate(dates, prices, live, np.zeros_like(live),
-                                                zero, zero, freq)
-    return value, live, held, n_trades, win_rate
-
-
-def _slice_stats(value, live, held, n_trades, win_rate) -> dict[str, np.ndarray]:
-    stats = _stats_by_slices(value, live, held)
-    stats[M.N_TRADES], stats[M.WIN_RATE] = n_trades, win_rate
-    return stats
 
 
 # --------------------------------------------------------------------------- inputs
@@ -245,90 +207,91 @@ def _spread_index(target: np.ndarray, bench: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- simulation
 
 
-def _vectorbt():
-    """``import vectorbt``, with the fix for the one known clash of the supported ranges:
-    vectorbt 1.0's plot templates name ``scattermapbox``, which plotly 7 removed."""
-    try:
-        import vectorbt as vbt
-    except ValueError as exc:
-        if "scattermapbox" not in str(exc):
-            raise
-        raise SpecError("vectorbt 1.0 does not work with plotly 7", where="environment",
-                         fix="pip install 'vectorbt>=1.1' (or 'plotly<7')") from None
-    return vbt
+@dataclass(frozen=True)
+class _Columns:
+    """What ``engine.backtest_kernel.simulate`` needs, for all columns (see its docstring)."""
+
+    prices: np.ndarray
+    signals: np.ndarray
+    asset: np.ndarray
+    sig: np.ndarray
+    fees: np.ndarray
+    slippage: np.ndarray
+
+    def run(self, cols: np.ndarray, returns: bool = False, values: bool = False):
+        from engine.backtest_kernel import simulate
+
+        n_rows, n = self.prices.shape[0], len(cols)
+        r = np.empty((n_rows if returns else 0, n))
+        v = np.empty((n_rows if values else 0, n))
+        ints, floats = simulate(self.prices, self.asset[cols], self.signals, self.sig[cols],
+                                self.fees[cols], self.slippage[cols], r, v)
+        return ints, floats, r, v
 
 
-def _simulate(dates, prices, entries, exits, fees, slippage, freq):
-    """One vectorbt run over all columns -> value, position held, trade count, win rate."""
-    vbt = _vectorbt()  # lazy: ~25 s the first time (numba compilation)
+def _slices(n_cols: int, n_rows: int) -> list[slice]:
+    """Column slices of about ``_STATS_CHUNK_BYTES`` per (T, C) float buffer."""
+    step = max(1, _STATS_CHUNK_BYTES // (8 * max(1, n_rows)))
+    return [slice(a, min(a + step, n_cols)) for a in range(0, n_cols, step)]
 
-    n_cols = prices.shape[1]
-    idx = pd.DatetimeIndex(dates)
-    # every order flips the position, and the position can flip only after the wanted state
-    # did, so state changes bound the order count (vectorbt's default reserves T x C records)
-    flips = int(np.count_nonzero(np.diff(entries, axis=0, prepend=False))) + n_cols
-    close = pd.DataFrame(np.where(np.isfinite(prices), prices, 1.0), index=idx)
-    pf = vbt.Portfolio.from_signals(
-        close, entries=pd.DataFrame(entries, index=idx), exits=pd.DataFrame(exits, index=idx),
-        direction="longonly", size=np.inf, size_type="amount", accumulate=False,
-        fees=fees[None, :], slippage=slippage[None, :], fixed_fees=0.0, init_cash=1.0,
-        use_stops=False, max_orders=flips, freq=freq,
-    )
-    value = pf.value().to_numpy(dtype=np.float64)
-    held = pf.assets().to_numpy(dtype=np.float64) > 0
-    rec = pf.trades.values
-    n_trades = np.bincount(rec["col"], minlength=n_cols).astype(np.int64)
-    closed = rec["status"] == 1  # TradeStatus.Closed
-    n_closed = np.bincount(rec["col"][closed], minlength=n_cols)
-    n_won = np.bincount(rec["col"][closed & (rec["pnl"] > 0)], minlength=n_cols)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        win_rate = np.where(n_closed > 0, n_won / n_closed, np.nan)
-    return value, held, n_trades, win_rate
+
+def _values(spec: _Columns, cols: np.ndarray) -> np.ndarray:
+    """Value curves (T, len(cols)) of the given columns."""
+    parts = [spec.run(cols[sl], values=True)[3] for sl in _slices(len(cols), len(spec.prices))]
+    return np.column_stack(parts) if parts else np.empty((len(spec.prices), 0))
 
 
 # --------------------------------------------------------------------------- statistics
 
 
-def _stats_by_slices(value: np.ndarray, live: np.ndarray,
-                     held: np.ndarray) -> dict[str, np.ndarray]:
-    """``_column_stats`` over memory-bounded column slices (its temporaries are (T, C))."""
-    step = max(1, _STATS_CHUNK_BYTES // (8 * max(1, value.shape[0])))
-    parts = [_column_stats(value[:, c:c + step], live[:, c:c + step], held[:, c:c + step])
-             for c in range(0, value.shape[1], step)]
+def _stats_by_slices(spec: _Columns) -> dict[str, np.ndarray]:
+    """``_column_stats`` of every column, over memory-bounded column slices."""
+    from engine import backtest_kernel as K
+
+    n_cols = len(spec.asset)
+    parts = []
+    for sl in _slices(n_cols, len(spec.prices)):
+        cols = np.arange(n_cols)[sl]
+        ints, floats, r, _ = spec.run(cols, returns=True)
+        sums = K.moments(r, spec.prices, spec.asset[cols], ints[K.N_LIVE].astype(np.float64))
+        parts.append(_column_stats(sums, ints, floats))
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def _column_stats(value: np.ndarray, live: np.ndarray, held: np.ndarray) -> dict[str, np.ndarray]:
+def _column_stats(sums: np.ndarray, ints: np.ndarray,
+                  floats: np.ndarray) -> dict[str, np.ndarray]:
     """Return and risk statistics per column over its live rows (valid price, start 1.0).
 
-    Daily returns are value_t / value_{t-1} - 1 on every live row, the first against the
+    The daily returns are value_t / value_{t-1} - 1 on every live row, the first against the
     initial 1.0 (so an entry on the first day shows its costs), as vectorbt's
     ``Portfolio.returns``. Sharpe and Sortino use a zero risk-free rate; Sortino's downside
     deviation is sqrt(mean(min(r, 0)^2)) as in vectorbt. Undefined values (no live rows,
     zero volatility, no down days) are NaN; max drawdown counts the initial 1.0 as a peak.
+    ``sums`` are ``backtest_kernel.moments``; counts, the last value and the drawdown come
+    from the simulation pass.
     """
-    n = live.sum(axis=0).astype(np.float64)
-    prev = np.vstack([np.ones((1, value.shape[1])), value[:-1]])
+    from engine import backtest_kernel as K
+
+    n = ints[K.N_LIVE].astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(live, value / prev - 1.0, 0.0)
-        mean = r.sum(axis=0) / n
-        dev = np.where(live, r - mean, 0.0)
-        m2, m3, m4 = ((dev**p).sum(axis=0) / n for p in (2, 3, 4))
+        mean = sums[0] / n
+        m2, m3, m4 = sums[1] / n, sums[2] / n, sums[3] / n
         std = np.sqrt(np.where(n > 1, m2 * n / (n - 1), np.nan))
-        down = np.sqrt((np.minimum(r, 0.0) ** 2).sum(axis=0) / n)
+        down = np.sqrt(sums[4] / n)
         sr_daily = np.where(std > 0, mean / std, np.nan)
-        total = np.where(n > 0, value[-1] - 1.0, np.nan)
-        peak = np.maximum(np.maximum.accumulate(np.where(live, value, 1.0), axis=0), 1.0)
-        mdd = np.where(n > 0, np.where(live, value / peak - 1.0, 0.0).min(axis=0), np.nan)
+        total = np.where(n > 0, floats[K.LAST_VALUE] - 1.0, np.nan)
         ann = np.sqrt(TRADING_DAYS)
+        n_closed = ints[K.N_CLOSED]
         return {
             M.TOTAL_RETURN: total,
             M.ANNUAL_RETURN: (1.0 + total) ** (TRADING_DAYS / n) - 1.0,
             M.ANNUAL_VOL: std * ann,
             M.SHARPE: sr_daily * ann,
             M.SORTINO: np.where(down > 0, mean / down * ann, np.nan),
-            M.MAX_DRAWDOWN: mdd,
-            M.EXPOSURE: (held & live).sum(axis=0) / n,
+            M.MAX_DRAWDOWN: np.where(n > 0, floats[K.MAX_DRAWDOWN], np.nan),
+            M.EXPOSURE: ints[K.N_HELD] / n,
+            M.N_TRADES: ints[K.N_TRADES],
+            M.WIN_RATE: np.where(n_closed > 0, ints[K.N_WON] / n_closed, np.nan),
             "_sr_daily": sr_daily,
             "_skew": np.where(m2 > 0, m3 / m2**1.5, np.nan),
             "_kurt": np.where(m2 > 0, m4 / m2**2, np.nan),

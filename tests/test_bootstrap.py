@@ -174,7 +174,7 @@ def test_backtest_slices_and_shown_equity_equal_one_call(monkeypatch):
     labels = pd.DataFrame({"signal": ["a"] * 5 + ["b"] * 4, "variant": [f"v{i}" for i in range(k)]})
     kw = dict(bench_close=bench, hedge=True, fees=0.001, slippage=0.0005)
     whole = bt.backtest(dates, close, sig, labels, **kw)
-    monkeypatch.setattr(bt, "_SIM_CHUNK_BYTES", 8 * n * 2)  # two columns per vectorbt call
+    monkeypatch.setattr(bt, "_STATS_CHUNK_BYTES", 8 * n * 2)  # two columns per slice
     sliced = bt.backtest(dates, close, sig, labels, **kw)
     # numpy's column sums may round differently with the slice width: 1e-12, not bits
     pd.testing.assert_frame_equal(sliced.metrics, whole.metrics, check_exact=False, rtol=1e-12,

@@ -183,7 +183,7 @@ def _parts(study: Study, spec) -> list:
 
 def _condition_row(study: Study, panel: Panel, spec, v, t: int) -> dict:
     from engine.signals import get_family
-    from engine.signals.base import recording
+    from engine.signals.helpers import recording
     from engine.study.spec import expand_grid
 
     series = spec.param_dict.get("series") if spec.family else None

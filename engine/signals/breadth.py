@@ -14,19 +14,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import DataError
-from engine.signals.base import (
-    REQUIRED,
-    SECTORS,
-    Param,
-    compare,
-    family,
-    less_than,
-    native_stat,
-    on_off,
-    per_group,
-    sector_refs,
-    shift,
-)
+from engine.signals.base import REQUIRED, SECTORS, Param, family, less_than, sector_refs
+from engine.signals.helpers import compare, native_stat, on_off, per_group, shift
 
 MIN_SECTORS = 5
 SHARE = dict(kind="float", default=REQUIRED, min=0.0, max=1.0)

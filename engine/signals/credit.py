@@ -8,10 +8,15 @@ published up to today), never full-sample, so they use no future data.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from engine.signals.base import REQUIRED, Param, compare, family, native_stat, per_group
-from engine.signals.rates import daily_change
+from engine.signals.base import REQUIRED, Param, family
+from engine.signals.helpers import (
+    compare,
+    daily_change,
+    expanding_percentile,
+    native_stat,
+    per_group,
+)
 
 
 @family(
@@ -34,15 +39,6 @@ def _changes(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """(T, K) spread change over each variant's lookback, once per unique (series, lookback)."""
     return per_group(grid, ("series", "lookback"),
                      lambda series, lookback: daily_change(panel, series, lookback))
-
-
-def expanding_percentile(s: pd.Series, min_history: int) -> pd.Series:
-    """Rank of each value among all values so far (itself included), as a fraction in (0, 1].
-
-    Ties take the average rank; NaN until ``min_history`` observations exist.
-    """
-    pct = s.expanding(min_periods=1).rank(pct=True)
-    return pct.where(np.arange(1, len(s) + 1) >= min_history)
 
 
 @family(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import REQUIRED, Param, compare, family, native_stat, per_group
+from engine.signals.base import REQUIRED, Param, family
+from engine.signals.helpers import compare, native_stat, per_group
 
 
 def flow_zscore(s: pd.Series, window: int) -> pd.Series:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import REQUIRED, Param, compare, family, native_stat, per_group
+from engine.signals.base import REQUIRED, Param, family
+from engine.signals.helpers import compare, native_stat, per_group
 
 SERIES = Param("series", "series", REQUIRED, help="any dataset id or id:column")
 

@@ -11,23 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import (
-    REQUIRED,
-    Param,
-    compare,
-    family,
-    less_than,
-    native_stat,
-    on_off,
-    per_group,
-)
+from engine.signals.base import REQUIRED, Param, family, less_than
+from engine.signals.helpers import compare, native_stat, on_off, pct_growth, per_group
 
 TRANSFORMS = ("level", "pct_change", "diff")
-
-
-def pct_growth(s: pd.Series, periods: int) -> pd.Series:
-    """Percent change over ``periods`` observations (4 on quarterly data = year on year)."""
-    return (s / s.shift(periods) - 1.0) * 100.0
 
 
 @family(

@@ -11,23 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import (
-    REQUIRED,
-    Param,
-    compare,
-    family,
-    native_stat,
-    per_group,
-    shift,
-)
+from engine.signals.base import REQUIRED, Param, family
+from engine.signals.helpers import compare, daily_change, native_stat, per_group
 
 LOOKBACK = Param("lookback", "int", REQUIRED, min=1, max=2520, help="trading days back")
-
-
-def daily_change(panel, series: str, lookback: int) -> np.ndarray:
-    """Change of the published daily value over ``lookback`` trading days (NaN if unknown)."""
-    x = panel.daily(series)
-    return x - shift(x, lookback)
 
 
 @family(

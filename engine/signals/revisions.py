@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import REQUIRED, Param, compare, family, native_stat, per_group
-from engine.signals.macro import pct_growth
+from engine.signals.base import REQUIRED, Param, family
+from engine.signals.helpers import compare, native_stat, pct_growth, per_group
 
 
 def momentum(panel, grid: dict[str, np.ndarray], periods_key: str) -> np.ndarray:

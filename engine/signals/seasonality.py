@@ -26,7 +26,8 @@ from pandas.tseries.holiday import (
     sunday_to_monday,
 )
 
-from engine.signals.base import Param, family, n_variants
+from engine.signals.base import Param, family
+from engine.signals.helpers import n_variants
 
 
 class ExchangeHolidays(AbstractHolidayCalendar):

@@ -11,16 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.signals.base import (
-    REQUIRED,
-    Param,
-    compare,
-    family,
-    less_than,
-    native_stat,
-    on_off,
-    per_group,
-)
+from engine.signals.base import REQUIRED, Param, family, less_than
+from engine.signals.helpers import compare, native_stat, on_off, per_group
 
 _COLUMN_CHUNK = 512  # variants per slice when building a sweep
 SERIES = Param("series", "series", "@target", help="price series, e.g. @target or index.RUT")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.signals.base import Param, compare, family, native_stat, per_group
-from engine.signals.credit import expanding_percentile
+from engine.signals.base import Param, family
+from engine.signals.helpers import compare, expanding_percentile, native_stat, per_group
 
 
 @family(

@@ -470,7 +470,7 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     from engine.data.catalog import Catalog
     from engine.data.panel import load_panel
     from engine.signals import get_family
-    from engine.study.spec import expand_grid
+    from engine.signals.grid import expand_grid
 
     folder = tmp_path / "datasets"
     folder.mkdir()

@@ -18,7 +18,7 @@ from engine.data.catalog import Catalog
 from engine.data.panel import load_panel
 from engine.evaluate.core import evaluate, event_table, forward_returns
 from engine.signals import get_family
-from engine.study.spec import expand_grid
+from engine.signals.grid import expand_grid
 
 pytestmark = pytest.mark.realdata
 

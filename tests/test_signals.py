@@ -14,7 +14,8 @@ from engine.data.catalog import Entry
 from engine.data.panel import Panel, availability
 from engine.errors import SpecError
 from engine.signals import FAMILIES, REQUIRED, SECTORS, combine, get_family
-from engine.study.spec import expand_grid, parse_study
+from engine.signals.grid import expand_grid
+from engine.study.spec import parse_study
 
 NAN = np.nan
 TARGET = "index.GSPC"

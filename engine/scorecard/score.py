@@ -182,9 +182,8 @@ def _parts(study: Study, spec) -> list:
 
 
 def _condition_row(study: Study, panel: Panel, spec, v, t: int) -> dict:
-    from engine.signals import get_family
+    from engine.signals.grid import variants
     from engine.signals.helpers import recording
-    from engine.study.spec import expand_grid
 
     series = spec.param_dict.get("series") if spec.family else None
     value, value_date = _last_seen(panel, [series] if isinstance(series, str) else [], t)
@@ -199,12 +198,11 @@ def _condition_row(study: Study, panel: Panel, spec, v, t: int) -> dict:
         dates = [d for d in (_data_date(study, panel, p, t) for p in parts) if d]
         row["as_of"] = max(dates) if dates else None
     else:
-        family = get_family(spec.family)
-        params = spec.param_dict
+        grid = variants(spec)
+        family, params = grid.family, spec.param_dict
         row["rule"] = ", ".join(f"{k}={x}" for k, x in spec.params if k != "series")
-        grid, _ = expand_grid(family, params)
         with recording() as tests:
-            on = family.func(panel, grid)
+            on = family.func(panel, grid.columns())
         row["tested"] = family.describe_quantity(params)
         if len(tests) == 1:  # one quantity against one threshold: show both
             stat = tests[0].stat[: t + 1, 0]
@@ -220,12 +218,10 @@ def _condition_row(study: Study, panel: Panel, spec, v, t: int) -> dict:
 
 def _data_date(study: Study, panel: Panel, spec, t: int) -> str | None:
     """The newest observation (period date) behind a family signal published by day ``t``."""
-    from engine.signals import get_family
-    from engine.study.spec import expand_grid
+    from engine.signals.grid import variants
 
-    family = get_family(spec.family)
-    grid, _ = expand_grid(family, spec.param_dict)
-    return _last_seen(panel, family.data(grid), t)[1]
+    grid = variants(spec)
+    return _last_seen(panel, grid.family.data(grid.columns()), t)[1]
 
 
 def _last_seen(panel: Panel, refs, t: int) -> tuple[float | None, str | None]:

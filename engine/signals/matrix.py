@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from engine.data.panel import Panel
-from engine.study.spec import SignalSpec, Study, expand_grid
+from engine.signals.grid import variants as grid_of
+from engine.study.spec import SignalSpec, Study
 
 
 @dataclass(frozen=True)
@@ -68,30 +69,23 @@ def _fmt(value) -> str:
 
 def required_refs(study: Study) -> set[str]:
     """Every dataset reference the study's families read (for loading the panel)."""
-    from engine.signals import get_family
-
     refs: set[str] = set()
     for s in study.signals:
         if s.family:
-            family = get_family(s.family)
-            grid, _ = expand_grid(family, s.param_dict)
-            refs |= set(family.data(grid))
+            grid = grid_of(s)
+            refs |= set(grid.family.data(grid.columns()))
     return refs
 
 
 def _family_block(spec: SignalSpec, panel: Panel,
                   ) -> tuple[np.ndarray, bool, list[str], list[str], bool]:
-    from engine.signals import get_family
-
-    family = get_family(spec.family)
-    params = spec.param_dict
-    grid, combos = expand_grid(family, params)
-    values = np.asarray(family.func(panel, grid), dtype=np.float64)
+    grid = grid_of(spec)
+    family, combos = grid.family, grid.combos
+    values = np.asarray(family.func(panel, grid.columns()), dtype=np.float64)
     if values.shape != (len(panel.index), len(combos)):
         raise RuntimeError(f"family {family.name} returned shape {values.shape}, "
                            f"expected {(len(panel.index), len(combos))}")
-    swept = [k for k, v in spec.params if isinstance(v, tuple)]
-    variants = [variant_label(c, swept) for c in combos]
+    variants = [variant_label(c, list(grid.swept)) for c in combos]
     params_json = [json.dumps({"family": family.name, **c}, sort_keys=True, default=str)
                    for c in combos]
     return values, family.numeric, variants, params_json, family.known_in_advance

@@ -1,8 +1,8 @@
 """Study files: parse and validate ``studies/NAME.toml`` into frozen dataclasses.
 
 Every error names the file, the key and what is allowed, so a user can fix it without reading
-code. A parameter given as a list is a sweep axis; a signal's variants are the cartesian
-product of its axes (``max_variants`` caps the total per run).
+code. A parameter given as a list is a sweep axis, kept as a tuple (``max_variants`` caps
+the product of a signal's axes); ``engine.signals.grid`` expands the axes into variants.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import difflib
 import hashlib
-import itertools
 import json
 import math
 import re
@@ -19,8 +18,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from engine import paths
 from engine.errors import SpecError
@@ -227,20 +224,6 @@ def _param_value(p, value: Any, ctx: Ctx, key: str) -> Any:
     return value
 
 
-def expand_grid(family, params: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[dict]]:
-    """Fill defaults and expand sweep axes: (grid of length-K arrays, list of K param dicts)."""
-    names = [p.name for p in family.params]
-    axes = [params[n] if isinstance(params[n], tuple) else (params[n],) for n in names]
-    combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*axes)]
-    grid = {}
-    for i, n in enumerate(names):
-        col = [c[n] for c in combos]
-        kind = family.params[i].kind
-        dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, object)
-        grid[n] = np.array(col, dtype=dtype)
-    return grid, combos
-
-
 def _family_params(sig: dict, ctx: Ctx, key: str, catalog_ids,
                    max_variants: int = 10_000_000) -> tuple[tuple[str, Any], ...]:
     from engine.signals import REQUIRED, get_family
@@ -282,13 +265,22 @@ def _family_params(sig: dict, ctx: Ctx, key: str, catalog_ids,
     if n > max_variants:  # refuse before expanding: a product of long sweeps can exhaust memory
         raise ctx.fail(f"{key}.params", f"the sweeps of signal '{sig['name']}' expand to {n} "
                        f"variants, above max_variants = {max_variants}", TOO_MANY_FIX)
-    if family.check is not None:
-        grid, _ = expand_grid(family, dict(params))
-        problem = family.check(grid)
-        if problem:
-            raise ctx.fail(f"{key}.params", problem, "adjust the parameters (every variant of "
-                           "a sweep must be valid)")
     return params
+
+
+def _check_variants(spec: SignalSpec, ctx: Ctx, key: str) -> None:
+    """The family's own check over every variant (the expansion is the signals layer's, done
+    once here and reused by the run)."""
+    from engine.signals import get_family
+    from engine.signals.grid import variants
+
+    if get_family(spec.family).check is None:
+        return
+    grid = variants(spec)
+    problem = grid.family.check(grid.columns())
+    if problem:
+        raise ctx.fail(f"{key}.params", problem, "adjust the parameters (every variant of "
+                       "a sweep must be valid)")
 
 
 def _check_ref(ref: str, ctx: Ctx, key: str, catalog_ids) -> None:
@@ -328,8 +320,10 @@ def _signal(sig: Any, i: int, ctx: Ctx, names: set[str], catalog_ids,
     if kind == "family":
         _str(sig, "family", ctx, key)
         params = _family_params(sig, ctx, key, catalog_ids, max_variants)
-        return SignalSpec(name, family=sig["family"], params=params, persist=persist,
+        spec = SignalSpec(name, family=sig["family"], params=params, persist=persist,
                           cooldown=cooldown, description=desc)
+        _check_variants(spec, ctx, key)
+        return spec
     if "params" in sig:
         raise ctx.fail(f"{key}.params", "a combinator takes no params", "remove params")
     inputs = sig[kind]

@@ -65,6 +65,7 @@ best = run.best("3m")  # each signal's best variant by the same ranking
 print(best[["signal", "variant", "n_independent", "edge_independent", "q_value"]].to_string())
 equity = run.equity  # columns: (signal, variant)
 print(equity["hy-tightening"].iloc[-1].round(3).to_string())
+print(run.yearly_returns().tail(4).round(3).to_string())  # calendar years vs the benchmark
 
 # %% [markdown]
 # ## Charts on your axes

@@ -212,6 +212,20 @@ class Run:
             b = b[b[M.HORIZON] == horizon]
         return T.tidy(b)
 
+    def yearly_returns(self, signal: str | Sequence[str] | None = None,
+                       variant: str | None = None) -> pd.DataFrame:
+        """Calendar-year returns (fractions) of the signals' best variants (default: every
+        signal) and the matching benchmark, one row per year; ``partial`` marks a first or
+        last year the data cover only in part."""
+        from engine.report import charts
+
+        cols, bench, label = self._equity_inputs(signal, variant)
+        values = self.raw_equity()[cols]
+        values.columns = [str(c).split("|", 1)[0] for c in cols]
+        if bench is not None:
+            values.insert(0, label, bench.reindex(values.index))
+        return charts.calendar_returns(values)
+
     # --- charts (each takes ax= and returns it) ----------------------------------------
     def plot_hit_rates(self, horizon: str | None = None, episode: str = "all",
                        signals: Sequence[str] | None = None, ax: Axes | None = None) -> Axes:
@@ -327,7 +341,8 @@ class Run:
             raise StudyError(f"signal {signal!r} sweeps {len(swept)} parameter(s); a heat map "
                              "needs two", where="signal",
                              fix="pick a signal with two list-valued parameters")
-        return charts.plot_heatmap(rows, swept, signal, horizon, ax=ax)
+        return charts.plot_heatmap(rows, swept, signal, horizon, ax=ax,
+                                   min_independent=self._floor())
 
     # --- helpers ---------------------------------------------------------------------------
     def _tidy(self, metrics: pd.DataFrame) -> pd.DataFrame:

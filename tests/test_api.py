@@ -245,3 +245,15 @@ def test_public_names_have_docstrings_and_import_engine_is_light():
     assert out.stdout.strip() == "[]"
     with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
         _ = engine.nosuch
+
+
+def test_yearly_returns_by_hand(mem_run):
+    years = mem_run.yearly_returns(signal="brk", variant="lookback=20")
+    eq = mem_run.raw_equity()
+    s = eq["brk|lookback=20"]
+    last = s.groupby(s.index.year).last()
+    assert list(years.index) == list(last.index)
+    np.testing.assert_allclose(years["brk"].iloc[1:], last.iloc[1:].to_numpy()
+                               / last.iloc[:-1].to_numpy() - 1)
+    assert years["brk"].iloc[0] == pytest.approx(last.iloc[0] / s.iloc[0] - 1)
+    assert years.columns[0].startswith("buy-and-hold") and "partial" in years

@@ -81,12 +81,29 @@ def test_rolling_hit_rate_values():
 
 
 def test_heatmap_cells_count_and_chosen_value_of_a_collapsed_axis():
+    """A collapsed axis shows the variant the one ranking puts first (lowest q, then more
+    independent events, then |edge|), not the largest edge; the value is the tested edge."""
     rows = pd.DataFrame({"a": [1, 1, 1, 1], "b": [5, 5, 6, 6], "c": [7, 8, 7, 8],
                          "horizon": "3m", "edge": [0.1, 0.3, 0.2, -0.1],
-                         "q_value": 0.5, "n_independent": [11, 12, 13, 14]})
+                         "edge_independent": [0.12, 0.3, 0.2, -0.15],
+                         "q_value": [0.01, 0.5, 0.5, 0.5], "n_independent": [11, 12, 13, 14]})
     n, chosen = charts.heatmap_cells(rows, ["a", "b", "c"], "3m")
-    assert n.loc[1, 5] == 12 and chosen.loc[1, 5] == "c=8"  # the best edge over c
-    assert n.loc[1, 6] == 13 and chosen.loc[1, 6] == "c=7"
+    assert n.loc[1, 5] == 11 and chosen.loc[1, 5] == "c=7"  # q 0.01 beats a larger edge
+    assert n.loc[1, 6] == 14 and chosen.loc[1, 6] == "c=8"  # same q: more independent events
+    edge, _ = charts.heatmap_grid(rows, ["a", "b", "c"], "3m")
+    assert edge.loc[1, 5] == pytest.approx(0.12) and edge.loc[1, 6] == pytest.approx(-0.15)
     fig = charts.sweep_figure(rows, ["a", "b", "c"], "sig", "3m")
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "+30.0\nn 12\nc=8" in texts
+    assert "+12.0*\nn 11\nc=7" in texts and "-15.0\nn 14\nc=8" in texts
+
+
+def test_calendar_returns_by_hand():
+    idx = pd.to_datetime(["2020-03-02", "2020-12-31", "2021-06-30", "2021-12-31",
+                          "2022-02-01"])
+    v = pd.DataFrame({"s": [1.0, 1.2, 1.5, 1.8, 0.9]}, index=idx)
+    out = charts.calendar_returns(v)
+    assert list(out.index) == [2020, 2021, 2022]
+    np.testing.assert_allclose(out["s"], [1.2 / 1.0 - 1, 1.8 / 1.2 - 1, 0.9 / 1.8 - 1])
+    assert list(out["partial"]) == [True, False, True]
+
+

@@ -233,7 +233,7 @@ def written(tmp_path_factory) -> Path:
 
 
 SECTIONS = ["header", "data", "signals", "hit-rates", "event-study", "episodes", "backtest",
-            "heatmaps", "variants", "caveats", "run-info"]
+            "calendar", "heatmaps", "variants", "caveats", "run-info"]
 
 
 # --- write_reports ------------------------------------------------------------------------
@@ -607,3 +607,27 @@ def test_ic_column_only_when_a_numeric_signal_has_one():
     assert "IC" not in T.display_rows(boolean, ("signal",))[0].columns
     shown = T.display_rows(numeric, ("signal",))[0]
     assert shown["IC"].iloc[0] == "0.12"
+
+
+def test_calendar_year_returns_by_hand(written):
+    """Each shown strategy's and the benchmark's return in every calendar year (issue 17:
+    the yearly grid of a tear sheet), recomputed here from equity.parquet with pandas."""
+    eq = pd.read_parquet(written / "equity.parquet")
+    rows = parse((written / "report.html").read_text()).rows["calendar"]
+    head = rows[0].split(" | ")
+    assert head[:2] == ["year", "benchmark"]
+    bench = eq["buy-and-hold|index.RUT"]
+    yearly = bench.groupby(bench.index.year).last()
+    first = bench.iloc[0]
+    growth = yearly.iloc[1:].to_numpy() / yearly.iloc[:-1].to_numpy() - 1
+    expect = [yearly.iloc[0] / first - 1, *growth]
+    cells = [r.split(" | ") for r in rows[1:]]
+    assert [c[0] for c in cells] == ["2018*", "2019", "2020", "2021*"]
+    assert [c[1] for c in cells] == [T.spct(x) for x in expect]
+    # the strategy columns are the backtest table's rows (each signal's best variant)
+    picked = [r.split(" | ")[:2] for r in parse((written / "report.html").read_text())
+              .rows["backtest"][1:] if not r.startswith("buy-and-hold")]
+    assert head[2:] == [sig for sig, _ in picked]
+    s = eq["|".join(picked[0])]
+    ys = s.groupby(s.index.year).last()
+    assert cells[1][2] == T.spct(ys.iloc[1] / ys.iloc[0] - 1)

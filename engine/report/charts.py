@@ -163,65 +163,86 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
 # --- parameter sweeps ---------------------------------------------------------------------
 
 def sweep_figure(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
-                 horizon_order: Sequence[str] = ()) -> Figure:
-    """Edge by parameter: a heat map over the first two swept axes at ``horizon`` (best over
-    any further axes), or a line per horizon when only one parameter is swept."""
+                 horizon_order: Sequence[str] = (),
+                 min_independent: int | None = None) -> Figure:
+    """Edge by parameter: a heat map over the first two swept axes at ``horizon`` (further
+    axes: the one ranking's pick), or a line per horizon when only one parameter is swept."""
     if len(swept) >= 2:
-        return _heatmap(rows, swept, signal, horizon)
+        return _heatmap(rows, swept, signal, horizon, min_independent)
     return _sweep_lines(rows, swept[0], signal, horizon_order)
 
 
+def _cells(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
+           min_independent: int | None) -> pd.DataFrame:
+    """One row per (first, second) swept value at ``horizon``: the variant the one ranking
+    (:func:`engine.ranking.rank_evidence`) puts first over any further swept axes, with its
+    tested edge (independent events vs the base rate, the signals table's edge)."""
+    from engine.ranking import DEFAULT_MIN_INDEPENDENT, rank_evidence, tested_edge
+
+    floor = DEFAULT_MIN_INDEPENDENT if min_independent is None else int(min_independent)
+    r = rank_evidence(rows[rows[M.HORIZON] == horizon], floor)
+    r["_edge"] = tested_edge(r).to_numpy()
+    return r.drop_duplicates([swept[0], swept[1]])
+
+
 def heatmap_grid(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(edge, q) grids: rows = first swept axis, columns = second; the cell is the variant
-    with the highest edge over any further swept axes."""
+                 min_independent: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(edge, q) grids: rows = first swept axis, columns = second; the edge is the tested
+    one (as in the signals table) and a cell over further swept axes is the one ranking's
+    pick (see ``_cells``)."""
     a, b = swept[0], swept[1]
-    r = rows[rows["horizon"] == horizon].copy()
-    r[M.EDGE] = r[M.EDGE].astype(float)
-    r = r.sort_values(M.EDGE, ascending=False, na_position="last", kind="stable")
-    r = r.drop_duplicates([a, b])
+    r = _cells(rows, swept, horizon, min_independent)
     ys, xs = T.sorted_values(r[a]), T.sorted_values(r[b])
-    edge = r.pivot(index=a, columns=b, values=M.EDGE).reindex(index=ys, columns=xs)
+    edge = r.pivot(index=a, columns=b, values="_edge").reindex(index=ys, columns=xs)
     q = r.pivot(index=a, columns=b, values=M.Q_VALUE).reindex(index=ys, columns=xs)
     return edge, q
 
 
 def heatmap_cells(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  min_independent: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(independent events, chosen values of the collapsed axes) per cell of
     ``heatmap_grid``: what each cell's number rests on and which variant it shows."""
     a, b = swept[0], swept[1]
-    r = rows[rows["horizon"] == horizon].copy()
-    r["edge"] = r["edge"].astype(float)
-    r = r.sort_values("edge", ascending=False, na_position="last", kind="stable")
-    r = r.drop_duplicates([a, b])
+    r = _cells(rows, swept, horizon, min_independent)
     r["_chosen"] = [", ".join(f"{k}={row[k]}" for k in swept[2:])
                     for row in r.to_dict("records")]
     ys, xs = T.sorted_values(r[a]), T.sorted_values(r[b])
-    n = r.pivot(index=a, columns=b, values="n_independent").reindex(index=ys, columns=xs)
+    n = r.pivot(index=a, columns=b, values=M.N_INDEPENDENT).reindex(index=ys, columns=xs)
     chosen = r.pivot(index=a, columns=b, values="_chosen").reindex(index=ys, columns=xs)
     return n, chosen
 
 
-def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str) -> Figure:
-    ny, nx = (len(T.sorted_values(rows[c])) for c in swept[:2])
-    cell_h = 0.75 if len(swept) > 2 else 0.55
-    fig = Figure(figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + cell_h * ny, 12)))
-    plot_heatmap(rows, swept, signal, horizon, ax=fig.subplots())
+def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
+             min_independent: int | None = None) -> Figure:
+    fig = Figure(figsize=_heatmap_size(rows, swept), layout="constrained")
+    plot_heatmap(rows, swept, signal, horizon, ax=fig.subplots(),
+                 min_independent=min_independent)
     return fig
 
 
+def _heatmap_size(rows: pd.DataFrame, swept: Sequence[str]) -> tuple[float, float]:
+    """Inches for a heat map whose cells can hold their text (the chosen value of a third
+    axis, e.g. "series=fred.BAMLH0A0HYM2", at 6 pt is about 0.06 in a character)."""
+    ny, nx = (len(T.sorted_values(rows[c])) for c in swept[:2])
+    longest = max((len(f"{k}={v}") for k in swept[2:] for v in T.sorted_values(rows[k])),
+                  default=0) if nx * ny <= 64 else 0
+    cell_w = max(0.9, 0.065 * longest + 0.25)
+    cell_h = 0.75 if len(swept) > 2 else 0.55
+    return min(2.4 + cell_w * nx, 14), min(1.6 + cell_h * ny, 12)
+
+
 def plot_heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
-                 ax=None):
-    """Edge (pts) over the first two swept axes at ``horizon``, independent events per cell
-    (* q <= 0.05) and, for a third axis, the value each cell shows; returns ``ax``."""
-    edge, q = heatmap_grid(rows, swept, horizon)
-    n_ind, chosen = heatmap_cells(rows, swept, horizon)
+                 ax=None, min_independent: int | None = None):
+    """Tested edge (pts) over the first two swept axes at ``horizon``, independent events
+    per cell (* q <= 0.05) and, for a third axis, the value the one ranking picked in each
+    cell; returns ``ax``."""
+    edge, q = heatmap_grid(rows, swept, horizon, min_independent)
+    n_ind, chosen = heatmap_cells(rows, swept, horizon, min_independent)
     z = 100 * edge.to_numpy(dtype=float)
     lim = np.nanmax(np.abs(z)) if np.isfinite(z).any() else 1.0
     lim = lim if lim > 0 else 1.0
     ny, nx = z.shape
-    ax = _axes(ax, figsize=(min(1.6 + 0.9 * nx, 12), min(1.4 + 0.6 * ny, 12)))
+    ax = _axes(ax, figsize=_heatmap_size(rows, swept))
     cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#e0e0e0")
     im = ax.imshow(np.ma.masked_invalid(z), cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
     qs = q.to_numpy(dtype=float)
@@ -241,8 +262,8 @@ def plot_heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon:
     _ticks(ax.set_yticks, list(edge.index))
     ax.set_xlabel(str(swept[1]))
     ax.set_ylabel(str(swept[0]))
-    extra = (f"; each cell the best {', '.join(swept[2:])} (value in the cell)"
-             if len(swept) > 2 else "")
+    extra = (f"; each cell the best {', '.join(swept[2:])} by the one ranking (value in "
+             "the cell)" if len(swept) > 2 else "")
     ax.set_title(f"{_short(signal)}: edge (pts) at {horizon}\nn = independent events, "
                  f"* q <= 0.05{extra}", fontsize=8, wrap=True)
     ax.figure.colorbar(im, ax=ax, shrink=0.8, label="edge, pts")
@@ -258,6 +279,8 @@ def _ticks(setter, values: list, most: int = 25) -> None:
 
 def _sweep_lines(rows: pd.DataFrame, param: str, signal: str,
                  horizon_order: Sequence[str]) -> Figure:
+    from engine.ranking import tested_edge
+
     values = T.sorted_values(rows[param])
     pos = {v: i for i, v in enumerate(values)}
     fig = Figure(figsize=(7, 3.4))
@@ -268,7 +291,7 @@ def _sweep_lines(rows: pd.DataFrame, param: str, signal: str,
         r = rows[rows["horizon"] == h]
         r = r.assign(_x=r[param].map(pos)).sort_values("_x")
         color = COLORS[k % len(COLORS)]
-        x, y = r["_x"].to_numpy(dtype=float), 100 * r[M.EDGE].to_numpy(dtype=float)
+        x, y = r["_x"].to_numpy(dtype=float), 100 * tested_edge(r).to_numpy(dtype=float)
         ax.plot(x, y, marker="o", ms=4, color=color, label=str(h), lw=1.2)
         sig = r[M.Q_VALUE].astype(float).to_numpy() <= T.STRONG_Q
         ax.scatter(x[sig], y[sig], s=70, facecolors="none", edgecolors=color)
@@ -406,6 +429,26 @@ def drawdown(values: pd.Series) -> pd.Series:
     """Fall from the running peak, as a fraction (0 at a new high, -0.3 = 30% below it)."""
     v = values.astype(float)
     return v / v.cummax() - 1.0
+
+
+def calendar_returns(values: pd.DataFrame) -> pd.DataFrame:
+    """Calendar-year returns of each column of values (index = dates): the year's last
+    value over the previous year's last (the first value for the first year), as fractions;
+    rows = years. ``partial`` marks a first or last year the data do not cover whole."""
+    v = values.sort_index().astype(float)
+    ends = v.groupby(v.index.year).last()
+    starts = v.groupby(v.index.year).first()
+    base = ends.shift(1)
+    base.iloc[0] = starts.iloc[0]
+    out = ends / base - 1.0
+    first_day, last_day = v.index[0], v.index[-1]
+    partial = np.zeros(len(out), dtype=bool)
+    if len(out):
+        partial[0] = (first_day.month, first_day.day) > (1, 7)
+        partial[-1] = partial[-1] or (last_day.month, last_day.day) < (12, 24)
+    out.index.name = "year"
+    out["partial"] = partial
+    return out
 
 
 def plot_drawdown(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Series | None,

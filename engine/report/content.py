@@ -39,6 +39,7 @@ def build(run: RunFolder) -> Document:
         *([validation_section(run)] if run.validation is not None else []),
         *([event_list_section(run)] if _rare_signals(run) else []),
         backtest_section(run),
+        *([calendar_section(run)] if run.equity is not None else []),
         heatmap_section(m, run.manifest, mid),
         variants_section(m),
         caveats_section(run),
@@ -381,6 +382,44 @@ def backtest_section(run: RunFolder) -> Section:
     return s
 
 
+def calendar_section(run: RunFolder) -> Section:
+    """Calendar-year returns of the backtests shown above and of their benchmark."""
+    s = Section("calendar", "Calendar-year returns")
+    every = charts.equity_columns(run.equity, run.backtest, run.metrics, run.manifest)
+    cols = every[:CALENDAR_COLUMNS]
+    bench, label = charts.matching_benchmark(run.equity, run.backtest, run.prices,
+                                             run.manifest)
+    table = calendar_table(run.equity, cols, bench, label)
+    if table is not None and len(every) > len(cols):
+        table.caption += (f"; the first {len(cols)} of {len(every)} signals by the one "
+                          "ranking (all: engine.load_run(...).yearly_returns())")
+    s.blocks.append(table if table is not None else "No strategy equity in this run.")
+    return s
+
+
+CALENDAR_COLUMNS = 6  # strategies in the calendar-year table (the first by the one ranking)
+
+
+def calendar_table(equity: pd.DataFrame, cols: list[str], bench: pd.Series | None,
+                   label: str) -> Table | None:
+    """Calendar-year returns of each signal's best variant and of the matching benchmark."""
+    if not cols:
+        return None
+    values = equity[cols].copy()
+    values.columns = [str(c).split("|", 1)[0] for c in cols]
+    if bench is not None:
+        values.insert(0, "benchmark", bench.reindex(values.index))
+    years = charts.calendar_returns(values)
+    frame = pd.DataFrame({"year": [f"{y}*" if p else str(y)
+                                   for y, p in zip(years.index, years["partial"], strict=True)]})
+    for c in values.columns:
+        frame[c] = years[c].map(T.spct).to_numpy()
+    what = f"benchmark = {label}; " if bench is not None else ""
+    return Table(frame, caption="calendar-year returns of each signal's best variant (the one "
+                 f"ranking at the middle horizon; costs included); {what}* = a year the data "
+                 "cover only in part")
+
+
 def backtest_table(bt: pd.DataFrame, chosen: list[str] | None = None) -> pd.DataFrame:
     """Buy-and-hold rows, then each signal's best variant (``chosen`` "signal|variant"
     columns, by the one ranking; by Sharpe when not given); headers and formats from the
@@ -425,8 +464,9 @@ def heatmap_section(m: pd.DataFrame, manifest: Mapping, horizon: str | None) -> 
         found = True
         name = "sweep-" + _slug(signal)
         s.blocks.append(_chart(name, f"{signal}: edge by {', '.join(swept)}",
-                               charts.sweep_figure(rows, swept, signal, horizon, order)))
-        grid = sweep_grid_table(rows, swept, horizon, order)
+                               charts.sweep_figure(rows, swept, signal, horizon, order,
+                                                   charts._floor(manifest))))
+        grid = sweep_grid_table(rows, swept, horizon, order, charts._floor(manifest))
         if grid is not None:
             s.blocks.append(grid)
     if not found:
@@ -439,19 +479,23 @@ def heatmap_section(m: pd.DataFrame, manifest: Mapping, horizon: str | None) -> 
 
 
 def sweep_grid_table(rows: pd.DataFrame, swept: list[str], horizon: str | None,
-                     order: list[str]) -> Table | None:
-    """The numbers behind a sweep chart (for the Markdown reader): edge pts, * = q <= 0.05."""
+                     order: list[str], min_independent: int | None = None) -> Table | None:
+    """The numbers behind a sweep chart (for the Markdown reader): the tested edge in pts
+    (as in the signals table), * = q <= 0.05."""
+    from engine.ranking import tested_edge
+
     def cell(e, q) -> str:
         return T.pts(e) + ("*" if T.num(q) <= T.STRONG_Q else "")
 
     if len(swept) >= 2:
-        edge, q = charts.heatmap_grid(rows, swept, horizon)
+        edge, q = charts.heatmap_grid(rows, swept, horizon, min_independent)
         if edge.shape[0] > MAX_GRID or edge.shape[1] > MAX_GRID:
             return None
         frame = pd.DataFrame({f"{swept[0]} \\ {swept[1]}": [str(v) for v in edge.index]})
         for c in edge.columns:
             frame[str(c)] = [cell(e, qq) for e, qq in zip(edge[c], q[c], strict=True)]
-        extra = f", best over {', '.join(swept[2:])}" if len(swept) > 2 else ""
+        extra = (f", best {', '.join(swept[2:])} by the one ranking" if len(swept) > 2
+                 else "")
         return Table(frame, caption=f"edge (pts) at {horizon}{extra}; * = q <= 0.05")
     p = swept[0]
     values = T.sorted_values(rows[p])
@@ -462,7 +506,8 @@ def sweep_grid_table(rows: pd.DataFrame, swept: list[str], horizon: str | None,
         r = rows[rows["horizon"] == h].drop_duplicates(p).set_index(p)
         if r.empty:
             continue
-        frame[h] = [cell(r[M.EDGE].get(v), r[M.Q_VALUE].get(v)) for v in values]
+        edge = tested_edge(r)
+        frame[h] = [cell(edge.get(v), r[M.Q_VALUE].get(v)) for v in values]
     return Table(frame, caption="edge (pts) by horizon; * = q <= 0.05")
 
 

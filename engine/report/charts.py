@@ -40,6 +40,71 @@ def to_svg(fig: Figure, salt: str) -> str:
     return buf.getvalue()
 
 
+def render_pending(charts: Sequence) -> None:
+    """Fill ``svg`` of every chart still holding its ``figure`` (``model.Chart``), then drop
+    the figure. Several charts render in forked worker processes, one per core (at most
+    ``STUDY_REPORT_PROCESSES``, default all cores; 1 = here, one by one): matplotlib's layout
+    and SVG drawing are most of a report's time, and each chart's SVG is the same text
+    wherever it is drawn (``to_svg`` is deterministic)."""
+    pending = [c for c in charts if c.figure is not None]
+    jobs = [(c.figure, c.name) for c in pending]
+    for chart, svg in zip(pending, _render_all(jobs), strict=True):
+        chart.svg, chart.figure = svg, None
+
+
+_JOBS: list[tuple[Figure, str]] = []  # read by forked workers (inherited, never pickled)
+
+
+def _workers(n_jobs: int) -> int:
+    import multiprocessing
+    import os
+    import sys
+
+    if n_jobs < 2 or sys.platform != "linux" or "fork" not in \
+            multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    env = os.environ.get("STUDY_REPORT_PROCESSES", "").strip()
+    limit = int(env) if env.isdigit() and int(env) > 0 else cores
+    return max(1, min(n_jobs, cores, limit))
+
+
+def _render_job(i: int) -> str:
+    fig, salt = _JOBS[i]
+    return to_svg(fig, salt)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's clean-up handler
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _render_all(jobs: list[tuple[Figure, str]]) -> list[str]:
+    workers = _workers(len(jobs))
+    if workers < 2:
+        return [to_svg(fig, salt) for fig, salt in jobs]
+    import multiprocessing
+
+    global _JOBS
+    _JOBS = jobs
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init)
+    try:
+        out = pool.map(_render_job, range(len(jobs)), chunksize=1)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        _JOBS = []
+    return out
+
+
 def inline_svg(svg: str, prefix: str) -> str:
     """The ``<svg>`` element alone (no XML prolog/doctype), for inlining in HTML. Every id
     (and reference to it) gets ``prefix`` so several charts on one page never share an id;

@@ -45,11 +45,13 @@ def build(run: RunFolder) -> Document:
         caveats_section(run),
         run_info_section(run.manifest),
     ]
+    charts.render_pending(doc.charts())
     return doc
 
 
 def _chart(name: str, title: str, fig) -> Chart:
-    return Chart(name, title, charts.to_svg(fig, name))
+    """The chart, its SVG rendered by ``build`` with the others (in parallel when it can)."""
+    return Chart(name, title, "", figure=fig)
 
 
 # --- header -------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ class Chart:
     name: str
     title: str
     svg: str
+    # the matplotlib Figure while ``svg`` is still to be rendered (``charts.render_pending``)
+    figure: object | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -241,3 +241,16 @@ def test_combined_conditions_are_kept_with_their_parts(tmp_path, tiny):
     assert row["status"] == ("met" if up else "not met")
     assert row["rule"] == "all(uptrend, january)"
     assert sc.score == int(up) + 1  # macro-ok is met (gap 2 > -1000)
+
+
+def test_written_scorecard_shows_the_tested_quantity(tiny):
+    from engine.scorecard.render import to_html, to_markdown
+
+    study, panel, _ = tiny
+    sc = score_panel(study, truncate_panel(panel, pd.Timestamp("2024-01-19")))
+    row = sc.conditions.set_index("condition").loc["macro-ok"]
+    md = to_markdown(sc)
+    assert "| condition | status | tested | value | threshold | as of |" in md
+    assert f"| macro-ok | {row['status']} | level − mean of previous 3 | 2 | > -1000 | " \
+           "2023-10-01 | fred.M | 6 | 2023-10-01 |" in md
+    assert "level − mean of previous 3" in to_html(sc)

@@ -138,10 +138,13 @@ def _log_y(ax, values: np.ndarray) -> None:
     ax.set_yscale("log")
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     ax.yaxis.set_major_formatter(plain)
-    # under a decade label the 2, 3 and 5 minors too (0.9 next to 1 would collide)
+    # label some minors too, or a curve inside one or two decades shows one or two numbers:
+    # 2, 3 and 5 under a decade (0.9 next to 1 would collide), 2 and 5 up to three decades
+    span = finite.max() / finite.min()
+    keep = (2, 3, 5) if span < 10 else (2, 5) if span < 1000 else ()
     some = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(
-        v / 10 ** math.floor(math.log10(v) + 1e-9)) in (2, 3, 5) else "")
-    ax.yaxis.set_minor_formatter(some if finite.max() / finite.min() < 10 else NullFormatter())
+        v / 10 ** math.floor(math.log10(v) + 1e-9)) in keep else "")
+    ax.yaxis.set_minor_formatter(some if keep else NullFormatter())
 
 
 def _thin(frame: pd.DataFrame | pd.Series):

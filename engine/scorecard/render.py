@@ -70,6 +70,19 @@ def conditions_display(sc: Scorecard) -> pd.DataFrame:
         "tested": c["tested"].astype(str)})
 
 
+def conditions_report(sc: Scorecard) -> pd.DataFrame:
+    """The Markdown/HTML conditions table: the terminal's columns, then the raw series and
+    its last published value, and the rule."""
+    c = sc.conditions
+    out = conditions_display(sc)
+    out["series"] = c["series"].fillna("").astype(str).replace("", "—")
+    out["series value"] = [_num4(v) for v in c["value"]]
+    out["series date"] = c["value_date"].fillna("—").astype(str)
+    out["rule"] = c["rule"].astype(str)
+    first = ["condition", "status", "tested", "value", "threshold", "as of"]
+    return out[first + [k for k in out.columns if k not in first]]
+
+
 def _num4(x) -> str:
     return "—" if x is None or not np.isfinite(float(x)) else f"{float(x):.4g}"
 
@@ -110,7 +123,7 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
 
 
 def to_markdown(sc: Scorecard) -> str:
-    conditions = sc.conditions.drop(columns=["description"]).astype(object).fillna("—")
+    conditions = conditions_report(sc)
     lines = [f"# {sc.study.title}", "", f"As of **{sc.date.date()}**, using only data published "
              f"by then. Score **{sc.score} of {sc.n_conditions}** ({sc.n_with_data} conditions "
              "with data; a condition without data counts as not met).", "",
@@ -176,7 +189,7 @@ def to_html(sc: Scorecard) -> str:
     def table(frame: pd.DataFrame) -> str:
         return frame.to_html(index=False, na_rep="—", escape=True, border=0)
 
-    cond = sc.conditions.drop(columns=["description"])
+    cond = conditions_report(sc)
     return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>{html.escape(sc.study.title)} — {sc.date.date()}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}

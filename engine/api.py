@@ -186,6 +186,12 @@ class Run:
         return self.raw("validation")
 
     @property
+    def walk_forward(self) -> pd.DataFrame:
+        """[validation] walk_forward studies: per fold, the train-window pick judged on the
+        test window, then the pooled out-of-sample row per signal x horizon (else empty)."""
+        return self.raw("walk_forward")
+
+    @property
     def report_path(self) -> Path | None:
         """The HTML report (``None`` for a run kept in memory)."""
         return None if self.path is None else self.path / "report.html"

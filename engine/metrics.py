@@ -52,6 +52,18 @@ IC = "ic"
 NOTE = "note"
 FLAGS = "flags"
 
+# --- [validation] tables (validation.parquet, walkforward.parquet) ---------------------------
+IN_SAMPLE_PREFIX = "is_"  # in-sample (train) side of a validation row: is_<metric>
+OUT_OF_SAMPLE_PREFIX = "oos_"  # out-of-sample (test) side: oos_<metric>
+N_VARIANTS = "n_variants"
+SPA_P = "spa_p"
+FOLD = "fold"  # walk-forward fold number as text ("1", "2", ...), or POOLED
+POOLED = "pooled"
+TRAIN_START = "train_start"
+TRAIN_END = "train_end"
+TEST_START = "test_start"
+TEST_END = "test_end"
+
 # --- backtest metrics (backtest.parquet) ------------------------------------------------------
 HEDGE = "hedge"
 TOTAL_RETURN = "total_return"

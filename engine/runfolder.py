@@ -43,8 +43,10 @@ PRICES = "prices.parquet"        # target (and benchmark) closes inside the stud
 BACKTEST = "backtest.parquet"    # one row per strategy (engine.metrics.BACKTEST)
 EQUITY = "equity.parquet"        # equity curves of the backtests
 VALIDATION = "validation.parquet"  # [validation]: in-sample pick vs out-of-sample, SPA p
+WALK_FORWARD = "walkforward.parquet"  # [validation] walk_forward: per fold and pooled
 TABLES = {"metrics": METRICS, "events": EVENTS, "paths": PATHS, "prices": PRICES,
-          "backtest": BACKTEST, "equity": EQUITY, "validation": VALIDATION}
+          "backtest": BACKTEST, "equity": EQUITY, "validation": VALIDATION,
+          "walk_forward": WALK_FORWARD}
 # Metrics columns every reader needs; missing optional ones are filled with NaN on reading.
 REQUIRED_COLUMNS = (M.SIGNAL, M.VARIANT, M.HORIZON, M.EPISODE)
 
@@ -281,6 +283,7 @@ class RunFolder:
     prices: pd.DataFrame | None
     validation: pd.DataFrame | None = None  # [validation] studies only
     events: pd.DataFrame | None = None  # every event (the report lists rare signals' events)
+    walk_forward: pd.DataFrame | None = None  # [validation] walk_forward studies only
 
 
 def read_run(run_dir: Path) -> RunFolder:
@@ -296,7 +299,7 @@ def read_run(run_dir: Path) -> RunFolder:
     return RunFolder(run_dir, manifest, metrics, _parquet(run_dir / PATHS),
                      _parquet(run_dir / BACKTEST), _dated(_parquet(run_dir / EQUITY)),
                      _dated(_parquet(run_dir / PRICES)), _parquet(run_dir / VALIDATION),
-                     _parquet(run_dir / EVENTS))
+                     _parquet(run_dir / EVENTS), _parquet(run_dir / WALK_FORWARD))
 
 
 def read_table(run_dir: Path, name: str) -> pd.DataFrame:

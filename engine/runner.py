@@ -70,7 +70,7 @@ def run(
 ) -> RunResult:
     """Run a study (a name, a file, or a ``Study`` already parsed, e.g. by
     ``engine.define_study``) and write its run folder; returns where it went and the metrics."""
-    from engine.evaluate.frames import evaluate_study, validation_frame
+    from engine.evaluate.frames import evaluate_study, validation_frame, walk_forward_frame
 
     ov = overrides or Overrides()
     say = progress or (lambda _msg: None)
@@ -113,6 +113,10 @@ def run(
         say("out-of-sample validation and SPA")
         tables[runfolder.VALIDATION] = validation_frame(study, panel, sm, metrics, episodes)
         timer.lap("validation")
+    if study.walk_forward:
+        say("walk-forward validation")
+        tables[runfolder.WALK_FORWARD] = walk_forward_frame(study, panel, sm, window)
+        timer.lap("walk-forward")
     if study.backtest.enabled:
         say("backtesting")
         tables[runfolder.BACKTEST], tables[runfolder.EQUITY] = run_backtest(study, panel, sm,

@@ -108,3 +108,29 @@ def validation_frame(study: Study, panel: Panel, sm: SignalMatrix, metrics: pd.D
                         "horizon": np.tile([labels[h] for h in horizons], len(names)),
                         "spa_p": p.reshape(-1)})
     return V.validation_table(metrics, spa, study.min_independent)
+
+
+def walk_forward_frame(study: Study, panel: Panel, sm: SignalMatrix,
+                       window: np.ndarray) -> pd.DataFrame:
+    """[validation] walk_forward: per fold the train-window pick judged on its test window,
+    and the pooled out-of-sample row per signal x horizon (``engine.evaluate.validation``)."""
+    from engine.errors import SpecError
+    from engine.evaluate import validation as V
+
+    wf = study.walk_forward
+    horizons = horizon_days(study)
+    folds = V.walk_forward_folds(panel.index, window, wf.train_months, wf.test_months,
+                                 wf.step_months, wf.anchored, horizons)
+    if not folds:
+        days = panel.index[window]
+        raise SpecError(f"[validation] walk_forward train = {wf.labels[0]!r}, test = "
+                        f"{wf.labels[1]!r} leaves no fold inside the data window "
+                        f"({days[0].date()} .. {days[-1].date()})",
+                        where=f"{study.path} [validation.walk_forward]",
+                        fix="shorten train (or test) so that at least one train window and "
+                        "the test window after it fit in the data")
+    return V.walk_forward(panel.close("@target"), sm.values, sm.numeric, horizons,
+                          {h.days: h.label for h in study.horizons}, sm.labels, panel.index,
+                          folds, study.mode,
+                          panel.close("@benchmark") if study.benchmark else None,
+                          study.min_independent)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from engine import metrics as M
+from engine.formats import DASH
 from engine.report import charts
 from engine.report import tables as T
 from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
@@ -37,6 +38,7 @@ def build(run: RunFolder) -> Document:
         event_study_section(run, mid),
         episodes_section(run, mid),
         *([validation_section(run)] if run.validation is not None else []),
+        *([walk_forward_section(run, mid)] if run.walk_forward is not None else []),
         *([event_list_section(run)] if _rare_signals(run) else []),
         backtest_section(run),
         *([calendar_section(run)] if run.equity is not None else []),
@@ -351,6 +353,62 @@ def validation_section(run: RunFolder) -> Section:
                  "p-value, stationary bootstrap with mean block h) of \"the best of the "
                  "variants tried beats its base rate\" in-sample; a small p says the sweep's "
                  "best is unlikely to be luck given how many were tried.", Table(frame)]
+    return s
+
+
+def _day(x) -> str:
+    return str(pd.Timestamp(x).date()) if x is not None and not pd.isna(x) else DASH
+
+
+def walk_forward_section(run: RunFolder, mid: str | None) -> Section:
+    """[validation] walk_forward: pooled out-of-sample result per signal x horizon, and the
+    folds of the middle horizon (every fold of every horizon is in walkforward.parquet)."""
+    w = run.walk_forward
+    wf = (((run.manifest.get("study") or {}).get("validation") or {}).get("walk_forward")
+          or {})
+    s = Section("walk-forward", "Walk-forward validation")
+    ip, op = M.IN_SAMPLE_PREFIX, M.OUT_OF_SAMPLE_PREFIX
+    pooled = w[w[M.FOLD] == M.POOLED]
+    folds = w[w[M.FOLD] != M.POOLED]
+    picks = folds.groupby([M.SIGNAL, M.HORIZON])[M.VARIANT].agg(["size", "nunique"])
+
+    def oos(r) -> list[str]:
+        return [T.count(r.get(op + M.N_INDEPENDENT)), T.pct(r.get(op + M.HIT_RATE_INDEPENDENT)),
+                T.pct(r.get(op + M.BASE_RATE)), T.pts(r.get(op + M.EDGE_INDEPENDENT)),
+                T.ci(r.get(op + M.CI_LOW), r.get(op + M.CI_HIGH)),
+                T.ret(r.get(op + M.MEAN_FWD))]
+
+    rows = []
+    for r in pooled.to_dict("records"):
+        key = (r[M.SIGNAL], r[M.HORIZON])
+        n_f, n_pick = picks.loc[key] if key in picks.index else (0, 0)
+        rows.append([str(r[M.SIGNAL]), str(r[M.HORIZON]), T.count(n_f), T.count(n_pick),
+                     *oos(r), T.qfmt(r.get(op + M.P_VALUE)),
+                     T.qfmt(r.get(op + M.Q_VALUE))])
+    pooled_t = pd.DataFrame(rows, columns=[
+        "signal", "horizon", "folds", "variants picked", "OOS n", "OOS hit", "base rate",
+        "edge", "OOS 95% CI", "mean fwd", "p", "q"])
+    mode = "anchored (from the first day)" if wf.get("anchored") else "rolling"
+    s.blocks += [f"Each fold picks every signal's best variant on a {wf.get('train', '?')} "
+                 f"train window ({mode}) by the evidence-first ranking (q over that fold's "
+                 f"train rows, then independent events, then |edge|) and judges it on the "
+                 f"{wf.get('test', '?')} after it; folds step by {wf.get('step', '?')}. Only "
+                 "days whose forward window ends inside their own train or test window count "
+                 "(purged by the horizon: no train window sees a test return and the test "
+                 "windows' events never overlap). Pooled = the folds' out-of-sample counts "
+                 "added: hit rate over independent events with its exact (Clopper–Pearson) "
+                 "95% CI, days-weighted base rate, binomial p against it and its "
+                 "Benjamini–Hochberg q over the rows of this table.", Table(pooled_t)]
+    sel = folds[folds[M.HORIZON] == mid] if mid is not None else folds
+    frows = [[str(r[M.FOLD]), f"{_day(r.get(M.TRAIN_START))} .. {_day(r.get(M.TRAIN_END))}",
+              f"{_day(r.get(M.TEST_START))} .. {_day(r.get(M.TEST_END))}",
+              str(r[M.SIGNAL]), str(r[M.VARIANT]), T.count(r.get(ip + M.N_INDEPENDENT)),
+              T.pct(r.get(ip + M.HIT_RATE_INDEPENDENT)), *oos(r)[:5]]
+             for r in sel.to_dict("records")]
+    if frows:
+        s.blocks += [f"Folds at the {mid} horizon:", Table(pd.DataFrame(frows, columns=[
+            "fold", "train", "test", "signal", "variant (picked in train)", "IS n", "IS hit",
+            "OOS n", "OOS hit", "base rate", "edge", "OOS 95% CI"]))]
     return s
 
 

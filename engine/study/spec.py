@@ -28,7 +28,8 @@ STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "
               "seed", "n_boot", "max_variants", "min_independent"}
 TOP_KEYS = {"study", "episodes", "signals", "backtest", "scorecard", "rallies", "analogs", "case",
             "validation"}
-VALIDATION_KEYS = {"split"}
+VALIDATION_KEYS = {"split", "walk_forward"}
+WALK_FORWARD_KEYS = {"train", "test", "step", "anchored"}
 SCORECARD_KEYS = {"small", "large"}
 SIGNAL_KEYS = {"name", "family", "params", "all", "any", "not", "persist", "cooldown",
                "description"}
@@ -56,6 +57,25 @@ class Episode:
     end: dt.date
     clip: bool = False
     test: bool = False
+
+
+@dataclass(frozen=True)
+class WalkForward:
+    """``[validation] walk_forward``: rolling (or anchored) train/test windows, in months.
+
+    Fold i trains on [start + i*step, start + train + i*step) (anchored: from the study's
+    first day) and tests on the ``test`` months after it; ``step`` defaults to ``test`` so the
+    test windows tile the data without overlap."""
+
+    train_months: int
+    test_months: int
+    step_months: int
+    anchored: bool = False
+    labels: tuple[str, str, str] = ("", "", "")  # train, test, step as written
+
+    def describe(self) -> dict:
+        return {"train": self.labels[0], "test": self.labels[1], "step": self.labels[2],
+                "anchored": self.anchored}
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,7 @@ class Study:
     anatomy: Any = None  # rally_rules.Anatomy: optional [rallies]/[analogs]/[case]
     min_independent: int = 10  # rows below this many independent events: "too few to judge"
     validation_split: dt.date | None = None  # [validation] split: in-sample before, OOS from
+    walk_forward: WalkForward | None = None  # [validation] walk_forward: rolling folds
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
@@ -480,7 +501,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         if not isinstance(v, str):
             raise ctx.fail(f"scorecard.{k}", f"{k} must be a dataset id", f'{k} = "index.RUT"')
         _check_ref(v, ctx, f"scorecard.{k}", catalog_ids)
-    validation_split = _validation(raw.get("validation", {}), ctx, start, end)
+    validation_split, walk_forward = _validation(raw.get("validation", {}), ctx, start, end)
     from engine.study.rally_rules import parse_anatomy
 
     anatomy = parse_anatomy(raw, ctx, benchmark)
@@ -490,7 +511,7 @@ def parse_study(raw: dict, path: Path, sha256: str = "", catalog_ids=None) -> St
         target=target, benchmark=benchmark, horizons=horizons, start=start, end=end, mode=mode,
         seed=seed, n_boot=n_boot, max_variants=max_variants, episodes=episodes,
         signals=tuple(signals), backtest=backtest, min_independent=min_independent,
-        validation_split=validation_split,
+        validation_split=validation_split, walk_forward=walk_forward,
     )
 
 
@@ -510,22 +531,67 @@ def _fraction(raw: dict, name: str, ctx: Ctx) -> float:
     return float(value)
 
 
-def _validation(raw: Any, ctx: Ctx, start: dt.date | None,
-                end: dt.date | None) -> dt.date | None:
-    """``[validation] split``: the first out-of-sample day (None without a [validation])."""
+def _validation(raw: Any, ctx: Ctx, start: dt.date | None, end: dt.date | None,
+                ) -> tuple[dt.date | None, WalkForward | None]:
+    """``[validation]``: ``split`` (the first out-of-sample day) and/or ``walk_forward``
+    (rolling train/test folds); (None, None) without a [validation]."""
     if not isinstance(raw, dict):
         raise ctx.fail("validation", "must be a table", '[validation] split = "2015-01-01"')
     check_keys(raw, VALIDATION_KEYS, ctx, "validation")
     if not raw:
-        return None
-    if "split" not in raw:
+        return None, None
+    split = None
+    if "split" in raw:
+        split = parse_date(raw["split"], ctx, "validation.split")
+        if (start and split <= start) or (end and split >= end):
+            raise ctx.fail("validation.split", f"split {split} is not inside the study window "
+                           f"{start or '…'} .. {end or '…'}",
+                           "pick a date inside [study] start/end")
+    elif "walk_forward" not in raw:
         raise ctx.fail("validation.split", "[validation] has no split date",
-                       'split = "2015-01-01" (first out-of-sample day)')
-    split = parse_date(raw["split"], ctx, "validation.split")
-    if (start and split <= start) or (end and split >= end):
-        raise ctx.fail("validation.split", f"split {split} is not inside the study window "
-                       f"{start or '…'} .. {end or '…'}", "pick a date inside [study] start/end")
-    return split
+                       'split = "2015-01-01" (first out-of-sample day), or walk_forward = '
+                       '{ train = "10y", test = "3y" }')
+    wf = _walk_forward(raw["walk_forward"], ctx) if "walk_forward" in raw else None
+    return split, wf
+
+
+_WF_FIX = 'walk_forward = { train = "10y", test = "3y" } (years "Ny" or months "Nm")'
+
+
+def _months(value: Any, ctx: Ctx, key: str) -> int:
+    """'10y' -> 120, '18m' -> 18 (calendar months)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([my])\s*", value.lower()) if isinstance(value, str) else None
+    if m is None:
+        raise ctx.fail(key, f"{value!r} is not a length of time", _WF_FIX)
+    months = int(m.group(1)) * (12 if m.group(2) == "y" else 1)
+    if not 1 <= months <= 1200:
+        raise ctx.fail(key, f"{value!r} must be 1 month to 100 years", _WF_FIX)
+    return months
+
+
+def _walk_forward(raw: Any, ctx: Ctx) -> WalkForward:
+    key = "validation.walk_forward"
+    if not isinstance(raw, dict):
+        raise ctx.fail(key, "must be a table", _WF_FIX)
+    check_keys(raw, WALK_FORWARD_KEYS, ctx, key)
+    for k in ("train", "test"):
+        if k not in raw:
+            raise ctx.fail(f"{key}.{k}", f"walk_forward has no {k} length", _WF_FIX)
+    train = _months(raw["train"], ctx, f"{key}.train")
+    test = _months(raw["test"], ctx, f"{key}.test")
+    step = _months(raw.get("step", raw["test"]), ctx, f"{key}.step")
+    if step < test:
+        raise ctx.fail(f"{key}.step", f"step {raw.get('step')!r} is shorter than test "
+                       f"{raw['test']!r}: test windows would overlap and the pooled "
+                       "out-of-sample events would count some days twice",
+                       "leave step out (= test) or make it at least as long as test")
+    anchored = raw.get("anchored", False)
+    if not isinstance(anchored, bool):
+        raise ctx.fail(f"{key}.anchored", f"anchored = {anchored!r} must be true or false",
+                       "anchored = true (train from the first day) or false (rolling)")
+    labels = (str(raw["train"]).strip(), str(raw["test"]).strip(),
+              str(raw.get("step", raw["test"])).strip())
+    return WalkForward(train, test, step, anchored, labels)
 
 
 def _episodes(raw: Any, ctx: Ctx) -> tuple[Episode, ...]:
@@ -582,6 +648,9 @@ def describe(study: Study) -> dict:
         "backtest": {"enabled": study.backtest.enabled, "fees": study.backtest.fees,
                      "slippage": study.backtest.slippage, "hedge": study.backtest.hedge},
         "seed": study.seed, "n_boot": study.n_boot, "min_independent": study.min_independent,
-        "validation": ({"split": str(study.validation_split)} if study.validation_split
-                       else None),
+        "validation": ({**({"split": str(study.validation_split)} if study.validation_split
+                            else {}),
+                        **({"walk_forward": study.walk_forward.describe()}
+                           if study.walk_forward else {})}
+                       if study.validation_split or study.walk_forward else None),
     }

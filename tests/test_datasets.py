@@ -44,7 +44,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_catalog_entries_are_well_formed(project):
     catalog = Catalog.load()
-    assert len(catalog.entries) == 122
+    assert len(catalog.entries) == 123
     assert catalog.root == project / "datasets"
     for entry in catalog:
         assert entry.lag_days >= 0 and entry.columns

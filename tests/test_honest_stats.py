@@ -306,6 +306,40 @@ def test_mean_forward_return_has_a_block_bootstrap_interval():
     assert not np.allclose(m["boot_low"][inside], m["mean_fwd_low"][inside])
 
 
+def test_decision_sizes_from_both_target_series_and_intermeeting_moves(tmp_path):
+    """Problem 7: the single target (DFEDTAR) steps on the decision day, the range's upper
+    limit (DFEDTARU) the day after; both give the decision's size, and a move of the single
+    target between meetings is a decision of its own (2001-01-03)."""
+    from engine.data.sources import fred
+    from engine.signals.rates import (
+        decision_changes,
+        first_cut_days,
+        splice_target,
+        target_steps,
+    )
+
+    path = tmp_path / "DFEDTAR.csv"  # FRED's older layout, re-saved with M/D/YYYY dates
+    path.write_text("DATE,DFEDTAR\n12/29/2000,6.5\n1/2/2001,6.5\n1/3/2001,6\n1/4/2001,6\n"
+                    "1/30/2001,6\n1/31/2001,5.5\n2/1/2001,5.5\n")
+    old = fred.read(path)["value"]
+    assert old.index[2] == pd.Timestamp("2001-01-03") and old.iloc[2] == 6.0
+    new = pd.Series([1.0, 1.0, 0.25, 0.25],
+                    index=pd.to_datetime(["2008-12-16", "2020-03-14", "2020-03-16",
+                                          "2020-03-17"]))
+    tgt = splice_target(old, new)
+    assert tgt.index.is_monotonic_increasing and tgt.loc["2001-01-03"] == 6.0
+    meetings = pd.to_datetime(["2000-12-19", "2001-01-31", "2020-03-15"])
+    steps = target_steps(old, new.index[0])
+    assert list(steps) == list(pd.to_datetime(["2001-01-03", "2001-01-31"]))
+    days = meetings.union(steps)
+    rate = pd.Series(6.5, index=pd.date_range("2000-12-01", "2001-02-10"))
+    ch = decision_changes(days, rate, tgt)
+    assert ch.loc["2001-01-03"] == -0.5 and ch.loc["2001-01-31"] == -0.5
+    assert ch.loc["2020-03-15"] == -0.75  # the range steps the day after (a Sunday decision)
+    first = first_cut_days(ch, 0.2, 12)
+    assert first.loc["2001-01-03"] == 1.0 and first.loc["2001-01-31"] == 0.0
+
+
 # --- 9. verdict wording --------------------------------------------------------------------
 
 def test_verdict_says_no_evidence_not_no_better_than_chance():
@@ -463,7 +497,9 @@ def test_santa_claus_study_measures_the_window_itself(santa_run, real_mirror):
 
 @pytest.mark.realdata
 def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirror, tmp_path):
-    """Problem 7: the first cut lands on the FOMC decision day, not a month later."""
+    """Problem 7: the first cut lands on the FOMC decision day, not a month later, and from
+    1982-09-27 the single daily target (DFEDTAR) sizes each decision and adds the intermeeting
+    moves (2001-01-03): every first cut since 1990 is the Fed's own."""
     from conftest import REPO
 
     from engine.data import datasets
@@ -476,12 +512,14 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     folder.mkdir()
     (folder / "catalog.toml").write_bytes((REPO / "datasets" / "catalog.toml").read_bytes())
     cat = Catalog.load(folder)
-    for id_ in ("index.GSPC", "fred.DFF", "fred.DFEDTARU", "fomc.decisions"):
+    for id_ in ("index.GSPC", "fred.DFF", "fred.DFEDTARU", "fred.DFEDTAR", "fomc.decisions"):
         datasets.build_one(cat, cat.get(id_), real_mirror)
-    panel, _ = load_panel(cat, ["fred.DFF", "fred.DFEDTARU", "fomc.decisions"], "index.GSPC")
+    panel, _ = load_panel(cat, ["fred.DFF", "fred.DFEDTARU", "fred.DFEDTAR", "fomc.decisions"],
+                          "index.GSPC")
     fam = get_family("rates.first_cut")
-    params = {"rate": "fred.DFF", "target": "fred.DFEDTARU", "decisions": "fomc.decisions",
-              "gap_months": 12, "cut": 0.2, "timing": "decision"}
+    params = {"rate": "fred.DFF", "target": "fred.DFEDTARU", "old_target": "fred.DFEDTAR",
+              "decisions": "fomc.decisions", "gap_months": 12, "cut": 0.2,
+              "timing": "decision"}
     on = fam.func(panel, expand_grid(fam, params)[0])[:, 0]
     edges = panel.index[1:][(on[1:] == 1) & (on[:-1] == 0)]
     # independent: raw files, a plain loop over decisions
@@ -492,13 +530,20 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     st = pd.read_csv(real_mirror / "fomc" / "fed_statements_minutes_2020-2026_heliar.csv.gz",
                      usecols=["date", "kind"])
     new = pd.to_datetime(st.loc[st["kind"] == "statement", "date"].astype(str), format="%Y%m%d")
-    days = sorted(set(old[old < new.min()]) | set(new))
-    dff, tar = rates["DFF"].dropna(), rates["DFEDTARU"].dropna()
+    single = pd.read_csv(real_mirror / "fred_target" / "DFEDTAR_1982-2008.csv")
+    single = pd.Series(single["DFEDTAR"].to_numpy(float),
+                       index=pd.to_datetime(single["DATE"], format="%m/%d/%Y"))
+    upper = rates["DFEDTARU"].dropna()
+    single = single[single.index < upper.index[0]]
+    moves = {d for d, prev, v in zip(single.index[1:], single.to_numpy()[:-1],
+                                     single.to_numpy()[1:], strict=True) if v != prev}
+    days = sorted(set(old[old < new.min()]) | set(new) | moves)
+    dff, tar = rates["DFF"].dropna(), pd.concat([single, upper])
     last_cut, first = None, []
     for d in days:
         after_t = tar[(tar.index > d) & (tar.index <= d + pd.Timedelta(days=7))]
-        if len(after_t) and len(tar[tar.index <= d]):
-            change = after_t.iloc[0] - tar[tar.index <= d].iloc[-1]
+        if len(after_t) and len(tar[tar.index < d]):
+            change = after_t.iloc[0] - tar[tar.index < d].iloc[-1]
         else:
             b = dff[(dff.index >= d - pd.Timedelta(days=7)) & (dff.index < d)]
             a = dff[(dff.index > d) & (dff.index <= d + pd.Timedelta(days=7))]
@@ -510,19 +555,29 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
     first = pd.DatetimeIndex(first)
     inside = first[(first > panel.index[0]) & (first <= panel.index[-1])]
     assert list(edges) == list(inside)
-    assert {"2019-07-31", "2024-09-18"} <= {str(d.date()) for d in edges}
+    # the Fed's first cut of every cycle since 1990, intermeeting 2001-01-03 included
+    assert [str(d.date()) for d in edges[edges >= "1990-01-01"]] == [
+        "1995-07-06", "1998-09-29", "2001-01-03", "2007-09-18", "2019-07-31", "2024-09-18"]
     # the per-cycle 12-month returns of docs/validation.md: entry at the next close, exit 252
     # trading days later, engine vs a plain read of the long S&P 500 file
     from engine.evaluate.core import forward_returns
 
-    fwd = forward_returns(panel.close("@target"), np.array([252]))[:, 0]
+    horizons = np.array([21, 63, 126, 252])
+    fwd = forward_returns(panel.close("@target"), horizons)
     raw = _raw_gspc(real_mirror).reindex(panel.index)
+    table = {}
     for d in edges[edges >= "1990-01-01"]:
         i = panel.index.get_loc(d)
-        if i + 253 < len(raw):
-            assert fwd[i] == pytest.approx(raw.iloc[i + 253] / raw.iloc[i + 1] - 1, abs=1e-6)
-    twelve = {str(d.date()): round(100 * fwd[panel.index.get_loc(d)], 2)
-              for d in edges[edges >= "1990-01-01"]}
-    assert twelve == {"1995-07-06": 18.17, "1997-02-05": 29.78, "1998-05-19": 19.64,
-                      "2001-01-31": -21.35, "2007-08-07": -15.45, "2019-07-31": 10.75,
-                      "2024-09-18": 16.51}
+        for j, h in enumerate(horizons):
+            assert fwd[i, j] == pytest.approx(raw.iloc[i + 1 + h] / raw.iloc[i + 1] - 1,
+                                              abs=1e-6)
+        table[str(d.date())] = (str(panel.index[i + 1].date()),
+                                *(round(100 * x, 2) for x in fwd[i]))
+    # docs/validation.md's first-cut table: entry, 1m, 3m, 6m, 12m
+    assert table == {
+        "1995-07-06": ("1995-07-07", 0.66, 4.72, 10.85, 18.17),
+        "1998-09-29": ("1998-09-30", 6.78, 21.13, 27.21, 26.13),
+        "2001-01-03": ("2001-01-04", 1.57, -13.64, -10.71, -13.26),
+        "2007-09-18": ("2007-09-19", 0.72, -4.84, -13.05, -21.09),
+        "2019-07-31": ("2019-08-01", -0.92, 3.16, 9.21, 10.75),
+        "2024-09-18": ("2024-09-19", 2.64, 2.77, 0.94, 16.51)}

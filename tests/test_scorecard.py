@@ -254,3 +254,39 @@ def test_written_scorecard_shows_the_tested_quantity(tiny):
     assert f"| macro-ok | {row['status']} | level − mean of previous 3 | 2 | > -1000 | " \
            "2023-10-01 | fred.M | 6 | 2023-10-01 |" in md
     assert "level − mean of previous 3" in to_html(sc)
+
+
+def test_current_spell_is_the_first_past_spell_by_hand(tiny):
+    """Issue 12, problem 8: "past spells" lists the spell under way today first (current =
+    True, its length so far), then the earlier spells with a score at least today's, all
+    counted on today's conditions with data, on days where those had data."""
+    study, panel, _ = tiny
+    checked = 0
+    for when in pd.bdate_range("2024-01-08", "2024-02-09"):  # january on: score >= 1
+        sc = score_panel(study, truncate_panel(panel, when))
+        assert sc.score >= 1
+        met = sc.met.to_numpy()
+        today = np.isfinite(met[-1])
+        same = np.isfinite(met[:, today]).all(axis=1)
+        score = np.nansum(met[:, today], axis=1)
+        high = (score >= sc.score) & same
+        spells, t = [], 0
+        while t < len(high):  # plain runs of high days
+            if high[t]:
+                e = t
+                while e + 1 < len(high) and high[e + 1]:
+                    e += 1
+                spells.append((t, e))
+                t = e + 1
+            else:
+                t += 1
+        days = sc.met.index
+        want = [(days[a].date(), days[b].date(), b - a + 1, b == len(high) - 1)
+                for a, b in spells[::-1]]
+        got = list(sc.past[["start", "end", "days", "current"]].itertuples(index=False,
+                                                                          name=None))
+        assert got == want
+        assert got[0][3] and got[0][1] == when.date()  # today's spell first, flagged current
+        assert int(sc.past["current"].sum()) == 1
+        checked += 1
+    assert checked >= 20

@@ -495,6 +495,7 @@ SYN = {  # id -> (frequency, lag, columns)
     "gdpnow.us": ("irregular", 0, ("nowcast", "change_since_first")),
     "gdp.first": ("irregular", 0, ("growth_saar",)),
     "earnings.fwd_eps": ("irregular", 0, ("fwd_eps",)),
+    "fred.DFEDTAR": ("daily", 0, ("value",)),  # last: the draws of the others stay the same
 }
 SHARES = {"above_ma200", "zweig_ema"}  # columns drawn as shares in [0, 1]
 PARAMS = {  # family -> parameters with small sweeps (every registered family must appear)
@@ -676,11 +677,10 @@ def test_every_study_computes_on_real_data(project, real_mirror):
         "1973-11-01", "1974-09-03", "1979-12-03", "1980-06-02", "1981-03-02", "1981-09-01",
         "1984-10-01", "1989-07-03", "1995-08-01", "1998-11-02", "2001-02-01", "2007-09-04",
         "2019-09-03", "2024-10-01"]
-    # the decision-day one is on the FOMC decision day (exact from 2008-12, when the daily
-    # target range starts; 1997-02-05, 1998-05-19, 2001-01-31 and 2007-08-07 are the
-    # effective-rate misfires documented in rates.first_cut)
+    # the decision-day one is on the FOMC decision day, sized by the daily target (single
+    # target from 1982-09, range from 2008-12), intermeeting moves included (2001-01-03)
     assert edges("first-cut", "1986-01-01") == [
-        "1989-07-06", "1995-07-06", "1997-02-05", "1998-05-19", "2001-01-31", "2007-08-07",
+        "1987-11-03", "1989-06-06", "1995-07-06", "1998-09-29", "2001-01-03", "2007-09-18",
         "2019-07-31", "2024-09-18"]
     panel, sm = results["santa-claus-rally"]
     # calendar columns are moved ENTRY_LEAD rows earlier (entry at the close before the window)

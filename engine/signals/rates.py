@@ -128,12 +128,13 @@ def decision_changes(decisions: pd.DatetimeIndex, rate: pd.Series,
                      target: pd.Series | None = None, days: int = 7) -> pd.Series:
     """Policy-rate change decided at each FOMC decision day (percentage points).
 
-    Where the daily target (upper limit, from 2008-12-16) is known on both sides, the change
-    is its value after the decision minus the value on the decision day (the range steps the
-    day after). Before that, the median of the daily effective rate over the ``days``
-    calendar days after the decision minus the median over the ``days`` before: the median
-    ignores the month- and quarter-end spikes of the effective rate. NaN where either side has
-    no observation.
+    Where the daily target is known on both sides, the change is its first value after the
+    decision day minus its last value before it, which holds both for the range's upper limit
+    (from 2008-12-16; it steps the day after the decision) and for the single target before
+    it (DFEDTAR, 1982-09-27 .. 2008-12-15; it steps on the decision day). Before that, the
+    median of the daily effective rate over the ``days`` calendar days after the decision
+    minus the median over the ``days`` before: the median ignores the month- and quarter-end
+    spikes of the effective rate. NaN where either side has no observation.
     """
     decisions = pd.DatetimeIndex(decisions).sort_values()
     r = rate.dropna().sort_index()
@@ -145,8 +146,8 @@ def decision_changes(decisions: pd.DatetimeIndex, rate: pd.Series,
     if target is not None and not target.dropna().empty:
         t = target.dropna().sort_index()
         tt, tv = t.index.to_numpy(), t.to_numpy()
-        at = np.searchsorted(tt, decisions.to_numpy(), side="right") - 1
-        nxt = np.searchsorted(tt, decisions.to_numpy(), side="right")
+        at = np.searchsorted(tt, decisions.to_numpy(), side="left") - 1  # strictly before
+        nxt = np.searchsorted(tt, decisions.to_numpy(), side="right")  # strictly after
         ok = (at >= 0) & (nxt < len(tt))
         okk = ok.copy()
         okk[ok] = (tt[nxt[ok]] - decisions.to_numpy()[ok]) <= np.timedelta64(days, "D")
@@ -164,11 +165,36 @@ def decision_known_dates(decisions: pd.DatetimeIndex, target: pd.Series | None,
     if target is not None and not target.dropna().empty:
         tt = target.dropna().sort_index().index
         nxt = tt.searchsorted(decisions, side="right")
-        ok = (nxt < len(tt)) & (tt.searchsorted(decisions, side="right") > 0)
+        ok = (nxt < len(tt)) & (tt.searchsorted(decisions, side="left") > 0)
         step = tt[np.minimum(nxt, len(tt) - 1)]
         ok &= np.asarray(step - decisions <= pd.Timedelta(days=days))
         known = pd.DatetimeIndex(np.where(ok, step, known))
     return known
+
+
+def splice_target(old: pd.Series | None, new: pd.Series | None) -> pd.Series | None:
+    """One daily target series: the single target ``old`` up to the day before ``new`` (the
+    range's upper limit) starts, then ``new``."""
+    parts = [x.dropna().sort_index() for x in (old, new) if x is not None]
+    parts = [x for x in parts if not x.empty]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts
+    return pd.concat([a[a.index < b.index[0]], b])
+
+
+def target_steps(old: pd.Series | None, before: pd.Timestamp | None = None) -> pd.DatetimeIndex:
+    """Days the single target changed (it steps on the decision day: intermeeting moves such
+    as 2001-01-03 are decisions the meeting list lacks), before ``before``."""
+    if old is None:
+        return pd.DatetimeIndex([])
+    x = old.dropna().sort_index()
+    if before is not None:
+        x = x[x.index < before]
+    v = x.to_numpy()
+    return x.index[1:][v[1:] != v[:-1]]
 
 
 def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series:
@@ -190,6 +216,8 @@ def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series
     "rates.first_cut",
     params=(Param("rate", "series", "fred.DFF", help="daily effective fed funds rate"),
             Param("target", "series", "fred.DFEDTARU", help="daily target (upper limit)"),
+            Param("old_target", "series", "fred.DFEDTAR",
+                  help="daily single target before the range (steps on the decision day)"),
             Param("decisions", "series", "fomc.decisions", help="FOMC decision days"),
             Param("gap_months", "int", 12, min=1, max=120,
                   help="months without a cut before a cut counts as the first"),
@@ -200,45 +228,50 @@ def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series
 def first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     """First cut of an easing cycle, dated on the FOMC decision day itself.
 
-    Each decision's change is read from the daily target range where it exists (from
-    2008-12-16) and from the daily effective rate before that (median of the 7 days after
-    minus the 7 days before, see ``decision_changes``). A decision that cuts by at least `cut`
-    with no cut in the previous `gap_months` is a first cut; the flag is on from that decision
-    day to the next decision, so its rising edge is the decision day and the engine enters at
-    the next close. The decision is public on its day (statements since 1994; before, markets
-    read it from open-market operations within a day or two); the rates after it only size
-    it. Intermeeting moves not in the meeting list (2001-01-03) are dated at the next
-    meeting. With the defaults the flagged decisions since 1986 are 1989-07-06, 1995-07-06,
-    1997-02-05, 1998-05-19, 2001-01-31, 2007-08-07, 2019-07-31 and 2024-09-18: from 2008-12
-    (target range) they are exact; before, the effective rate misfires where it drifted
-    without a decision (1997-02, 1998-05 and 2007-08, when the desk let it trade below the
-    unchanged target; the Fed's first cuts were 1998-09-29 and 2007-09-18) and dates the
-    2001-01-03 intermeeting cut at 2001-01-31. The mirror holds no daily target before
-    2008-12-16 (DFEDTAR), which would fix these.
+    Decision days: the FOMC meeting list, plus the days the single target (`old_target`,
+    DFEDTAR, 1982-09-27 .. 2008-12-15) changed between meetings (intermeeting moves such as
+    2001-01-03, which the meeting list lacks; that target steps on the decision day). Each
+    decision's size is read from the daily target: the range's upper limit from 2008-12-16,
+    the single target from 1982-09-27 (first value after the decision day minus last value
+    before it), and from the daily effective rate before 1982-09-27 (median of the 7 days
+    after minus the 7 days before, see ``decision_changes``). A decision that cuts by at least
+    `cut` with no cut in the previous `gap_months` is a first cut; the flag is on from that
+    decision day to the next decision, so its rising edge is the decision day and the engine
+    enters at the next close. The decision is public on its day (statements since 1994;
+    before, markets read it from open-market operations within a day or two); the rates after
+    it only size it. With the defaults the flagged decisions since 1986 are 1989-06-06,
+    1995-07-06, 1998-09-29, 2001-01-03, 2007-09-18, 2019-07-31 and 2024-09-18, each the Fed's
+    first cut of its cycle (the effective rate alone misfired on its drift in 1997-02,
+    1998-05 and 2007-08 and dated 2001-01-03 at 2001-01-31).
     `timing = "data"` is the strictly point-in-time variant: each flag appears only when the
     rate data that size the decision are published (the target's step + its lag, or the
     effective-rate window's end + its lag), a day to a week after the decision.
-    Data: `rate`, `target`, `decisions`. Lag: none for the decision day (the statement).
+    Data: `rate`, `target`, `old_target`, `decisions`. Lag: none for the decision day (the
+    statement).
     """
-    def flags(rate: str, target: str, decisions: str, gap_months: int, cut: float,
-              timing: str):
+    def flags(rate: str, target: str, old_target: str, decisions: str, gap_months: int,
+              cut: float, timing: str):
         dec = panel.native(decisions)
-        days = dec.index[dec.to_numpy() > 0]
-        tgt = panel.native(target)
+        new, old = panel.native(target), panel.native(old_target)
+        start = new.dropna().index[0] if not new.dropna().empty else None
+        days = dec.index[dec.to_numpy() > 0].union(target_steps(old, start))
+        tgt = splice_target(old, new)
         f = first_cut_days(decision_changes(days, panel.native(rate), tgt), float(cut),
                            int(gap_months))
         if timing == "data":
             lag = {panel.resolve(r)[0]: panel.entries[panel.resolve(r)[0]].lag_days
-                   for r in (rate, target)}
+                   for r in (rate, target, old_target)}
             known = decision_known_dates(f.index, tgt)
             by_target = known != f.index + pd.Timedelta(days=7)
-            shift = np.where(by_target, lag[panel.resolve(target)[0]],
-                             lag[panel.resolve(rate)[0]])
+            in_new = start is not None and np.asarray(f.index >= start)
+            t_lag = np.where(in_new, lag[panel.resolve(target)[0]],
+                             lag[panel.resolve(old_target)[0]])
+            shift = np.where(by_target, t_lag, lag[panel.resolve(rate)[0]])
             when = known + pd.to_timedelta(shift, unit="D")
             f = pd.Series(f.to_numpy(), index=when).sort_index()
             f = f[~f.index.duplicated(keep="last")]
         pos = np.searchsorted(f.index.to_numpy(), panel.index.to_numpy(), side="right") - 1
         return np.where(pos >= 0, f.to_numpy()[np.maximum(pos, 0)], np.nan)
 
-    return per_group(grid, ("rate", "target", "decisions", "gap_months", "cut", "timing"),
-                     flags)
+    return per_group(grid, ("rate", "target", "old_target", "decisions", "gap_months", "cut",
+                            "timing"), flags)

@@ -104,9 +104,9 @@ def validation_frame(study: Study, panel: Panel, sm: SignalMatrix, metrics: pd.D
                       study.n_boot, study.seed,
                       panel.close("@benchmark") if study.benchmark else None)
     names = np.unique(groups)
-    spa = pd.DataFrame({"signal": np.repeat(names, len(horizons)),
-                        "horizon": np.tile([labels[h] for h in horizons], len(names)),
-                        "spa_p": p.reshape(-1)})
+    spa = pd.DataFrame({M.SIGNAL: np.repeat(names, len(horizons)),
+                        M.HORIZON: np.tile([labels[h] for h in horizons], len(names)),
+                        M.SPA_P: p.reshape(-1)})
     return V.validation_table(metrics, spa, study.min_independent)
 
 

@@ -88,30 +88,31 @@ def spa_pvalues(close: np.ndarray, signals: np.ndarray, horizons: np.ndarray,
     return out
 
 
-TABLE_COLUMNS = ("n_independent", "hit_rate_independent", "base_rate", "edge_independent",
-                 "ci_low", "ci_high")
+TABLE_COLUMNS = (M.N_INDEPENDENT, M.HIT_RATE_INDEPENDENT, M.BASE_RATE, M.EDGE_INDEPENDENT,
+                 M.CI_LOW, M.CI_HIGH)
 
 
 def validation_table(metrics: pd.DataFrame, spa: pd.DataFrame | None = None,
                      min_independent: int = DEFAULT_MIN_INDEPENDENT) -> pd.DataFrame:
     """One row per signal x horizon: the in-sample best variant and its numbers on both
     sides of the split (``is_*`` and ``oos_*``), plus the sweep's SPA p when given."""
-    ins = metrics[metrics["episode"] == IN_SAMPLE]
-    oos = metrics[metrics["episode"] == OUT_OF_SAMPLE]
+    ins = metrics[metrics[M.EPISODE] == IN_SAMPLE]
+    oos = metrics[metrics[M.EPISODE] == OUT_OF_SAMPLE]
     if ins.empty:
         return pd.DataFrame()
     best = best_variants(ins, episode=None, min_independent=min_independent)
-    n_var = ins.groupby(["signal", "horizon"])["variant"].nunique().rename("n_variants")
-    keys = ["signal", "variant", "horizon"]
-    out = best[[*keys, "horizon_days", *TABLE_COLUMNS]].rename(
-        columns={c: f"is_{c}" for c in TABLE_COLUMNS})
+    n_var = ins.groupby([M.SIGNAL, M.HORIZON])[M.VARIANT].nunique().rename(M.N_VARIANTS)
+    keys = [M.SIGNAL, M.VARIANT, M.HORIZON]
+    ip, op = M.IN_SAMPLE_PREFIX, M.OUT_OF_SAMPLE_PREFIX
+    out = best[[*keys, M.HORIZON_DAYS, *TABLE_COLUMNS]].rename(
+        columns={c: ip + c for c in TABLE_COLUMNS})
     out = out.merge(oos[[*keys, *TABLE_COLUMNS]].rename(
-        columns={c: f"oos_{c}" for c in TABLE_COLUMNS}), on=keys, how="left")
-    out = out.merge(n_var.reset_index(), on=["signal", "horizon"], how="left")
+        columns={c: op + c for c in TABLE_COLUMNS}), on=keys, how="left")
+    out = out.merge(n_var.reset_index(), on=[M.SIGNAL, M.HORIZON], how="left")
     if spa is not None and not spa.empty:
-        out = out.merge(spa, on=["signal", "horizon"], how="left")
+        out = out.merge(spa, on=[M.SIGNAL, M.HORIZON], how="left")
     else:
-        out["spa_p"] = np.nan
+        out[M.SPA_P] = np.nan
     return out.reset_index(drop=True)
 
 

@@ -33,7 +33,7 @@ N_LIVE, N_HELD, N_TRADES, N_CLOSED, N_WON = range(5)
 LAST_VALUE, MAX_DRAWDOWN = range(2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _is_close(a: float, b: float) -> bool:
     if np.isnan(a) or np.isnan(b):
         return False
@@ -44,14 +44,14 @@ def _is_close(a: float, b: float) -> bool:
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _is_less(a: float, b: float) -> bool:
     if _is_close(a, b):
         return False
     return a < b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _add(a: float, b: float) -> float:
     """vectorbt's ``add_nb``: a + b, or exactly 0.0 when the sum is zero within tolerance."""
     opposite = np.sign(a) != np.sign(b)

@@ -64,6 +64,23 @@ def test_fomc_decisions_cover_2022_2023_and_drop_conference_calls(deep):
     assert parts[2]["overlap_rows"] == 18  # the 2024-2026 calendar equals the statements
 
 
+def test_fomc_scheduled_meetings_are_eight_a_year_from_1981(deep):
+    decisions, _ = deep("fomc.decisions")
+    sched = decisions["scheduled"]
+    assert sched[:"1980"].isna().all() and sched["1981":].notna().all()
+    per_year = sched["1981":"2025"].groupby(sched["1981":"2025"].index.year).sum()
+    # 2020: the scheduled March 17-18 meeting was replaced by the unscheduled 15 March cut
+    assert per_year.drop(2020).eq(8).all() and per_year[2020] == 7
+    unscheduled = sched.index[sched == 0.0]
+    assert list(unscheduled.strftime("%F")) == ["2019-10-04", "2020-03-03", "2020-03-15",
+                                                "2020-03-23"]
+    # an independent check of the hand list: every scheduled statement of 2020-2026 came on
+    # a Wednesday (or Thursday, after an election), none of the unscheduled ones did
+    st = sched["2020":]
+    assert set(st.index[st == 1.0].day_of_week) <= {2, 3}
+    assert not set(unscheduled.day_of_week) & {2, 3}
+
+
 def test_effective_funds_rate_runs_from_1954(deep):
     dff, meta = deep("fred.DFF")
     assert (meta.first, meta.last) == ("1954-07-01", "2026-08-20")

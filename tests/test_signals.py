@@ -200,6 +200,83 @@ def test_fed_first_cut_flags_the_first_cut_after_hikes_only():
     assert (out["2018-09-01":] == 0).all()
 
 
+# ----------------------------------------------------------------------------- FOMC
+def _fomc_panel(days: pd.DatetimeIndex, decisions: dict[str, float]) -> Panel:
+    dec = pd.DataFrame({"meeting": 1.0, "scheduled": list(decisions.values())},
+                       index=pd.DatetimeIndex(list(decisions)))
+    return make_panel({TARGET: (pd.Series(1.0, index=days), "daily", 0),
+                       "fomc.decisions": (dec, "daily", 0)})
+
+
+def _on(days, out) -> list[str]:
+    return [d.strftime("%m-%d") for d in days[out == 1]]
+
+
+def test_fomc_meeting_window_uses_scheduled_meetings_only():
+    days = _trading_days("2024-01-22", "2024-02-16", [])
+    panel = _fomc_panel(days, {"2024-01-31": 1.0, "2024-02-07": 0.0, "2024-02-12": 1.0})
+    out = compute("fomc.meeting_window", panel, before=[0, 1], after=1)
+    assert _on(days, out[:, 0]) == ["01-31", "02-01", "02-12", "02-13"]
+    assert _on(days, out[:, 1]) == ["01-30", "01-31", "02-01", "02-09", "02-12", "02-13"]
+    # the unscheduled 02-07 opens no window; after the last decision (+ after) it is unknown
+    assert out[days <= pd.Timestamp("2024-02-13")].min() == 0.0
+    assert np.isnan(out[days > pd.Timestamp("2024-02-13")]).all()
+    assert get_family("fomc.meeting_window").known_in_advance
+    assert get_family("fomc.meeting_window").data(grid_for("fomc.meeting_window")[0]) == [
+        "fomc.decisions"]
+
+
+def test_fomc_meeting_window_enters_at_the_close_before_the_window():
+    from engine.signals.matrix import entry_lead
+    days = _trading_days("2024-01-22", "2024-02-16", [])
+    panel = _fomc_panel(days, {"2024-01-31": 1.0, "2024-02-16": 1.0})
+    out = compute("fomc.meeting_window", panel, before=1, after=0)
+    moved = entry_lead(out, np.array([True]))[:, 0]
+    # window 01-30..01-31: its event row is 01-26 (two rows earlier), entry the close of 01-29
+    first_event = days[np.flatnonzero(np.diff(np.r_[0.0, np.nan_to_num(moved)]) > 0)[0]]
+    assert first_event == pd.Timestamp("2024-01-26")
+
+
+def test_fomc_unscheduled_meeting_after_a_date_changes_nothing_up_to_it():
+    """Unscheduled meetings are news: adding one changes neither family before its day."""
+    days = _trading_days("2020-01-02", "2020-05-29", [])
+    base = {"2020-01-29": 1.0, "2020-04-29": 1.0}
+    more = {"2020-01-29": 1.0, "2020-03-03": 0.0, "2020-03-15": 0.0, "2020-04-29": 1.0}
+    upto = np.asarray(days < pd.Timestamp("2020-03-03"))
+    for name, params in (("fomc.meeting_window", dict(before=[0, 3], after=[0, 2])),
+                         ("fomc.post_decision", dict(skip=[0, 2], days=[1, 5]))):
+        a = compute(name, _fomc_panel(days, base), **params)
+        b = compute(name, _fomc_panel(days, more), **params)
+        np.testing.assert_array_equal(a[upto], b[upto])
+        if name == "fomc.meeting_window":
+            np.testing.assert_array_equal(a, b)  # never opens a window at all
+        else:
+            assert not np.array_equal(a, b)
+
+
+def test_fomc_post_decision_windows_hand_computed():
+    days = _trading_days("2020-02-24", "2020-05-08", [])
+    panel = _fomc_panel(days, {"2020-03-03": 0.0, "2020-03-15": 0.0, "2020-04-29": 1.0})
+    out = compute("fomc.post_decision", panel, days=2, meetings=["all", "scheduled"])
+    # the Sunday 2020-03-15 cut lands on Monday 16th
+    assert _on(days, out[:, 0]) == ["03-03", "03-04", "03-16", "03-17", "04-29", "04-30"]
+    assert _on(days, out[:, 1]) == ["04-29", "04-30"]
+    skip = compute("fomc.post_decision", panel, skip=1, days=1)[:, 0]
+    assert _on(days, skip) == ["03-04", "03-17", "04-30"]
+    assert not get_family("fomc.post_decision").known_in_advance
+
+
+def test_fomc_families_start_with_the_first_statement():
+    days = _trading_days("1994-01-24", "1994-02-18", [])
+    panel = _fomc_panel(days, {"1993-12-21": 1.0, "1994-02-04": 1.0, "1994-03-22": 1.0})
+    for name in ("fomc.meeting_window", "fomc.post_decision"):
+        out = compute(name, panel)[:, 0]
+        assert np.isnan(out[days < pd.Timestamp("1994-02-04")]).all(), name
+        assert out[days == pd.Timestamp("1994-02-04")][0] == 1.0, name
+    unknown = _fomc_panel(days, {"1994-02-04": np.nan, "1994-03-22": 1.0})
+    assert np.isnan(compute("fomc.meeting_window", unknown)[days == pd.Timestamp("1994-02-04")])
+
+
 # ----------------------------------------------------------------------------- macro & co
 def test_macro_growth_quarterly_with_30_day_lag():
     quarters = pd.date_range("2022-01-01", periods=6, freq="QS")
@@ -434,7 +511,7 @@ def test_every_family_is_documented_and_typed():
     for name, fam in FAMILIES.items():
         assert fam.name == name and name.split(".")[0] in {
             "breadth", "trend", "rates", "credit", "macro", "revisions", "flows", "valuation",
-            "volatility", "seasonality", "level", "sentiment", "risk"}
+            "volatility", "seasonality", "level", "sentiment", "risk", "fomc"}
         assert "Data:" in fam.doc and "lag" in fam.doc.lower(), name  # says what it reads, and when
         assert all(p.kind in kinds for p in fam.params), name
 
@@ -482,7 +559,7 @@ SYN = {  # id -> (frequency, lag, columns)
     "fred.BAMLH0A0HYM2": ("daily", 1, ("value",)), "fred.BAMLC0A0CM": ("daily", 1, ("value",)),
     "fred.FEDFUNDS": ("monthly", 1, ("value",)), "fred.CFNAI": ("monthly", 25, ("value",)),
     "fred.DFF": ("daily", 1, ("value",)), "fred.DFEDTARU": ("daily", 0, ("value",)),
-    "fomc.decisions": ("daily", 0, ("meeting",)),
+    "fomc.decisions": ("daily", 0, ("meeting", "scheduled")),
     "fred.INDPRO": ("monthly", 17, ("value",)), "fred.PCEPILFE": ("monthly", 30, ("value",)),
     "fred.GDPC1": ("quarterly", 30, ("value",)), "fred.ICSA": ("weekly", 5, ("value",)),
     "shiller.sp500": ("monthly", 90, ("price", "earnings", "pe10")),
@@ -551,6 +628,8 @@ PARAMS = {  # family -> parameters with small sweeps (every registered family mu
     "sentiment.naaim_washout": dict(below=[15.0, 25.0]),
     "risk.fading": dict(series=["risk.gpr", "risk.epu"], lookback=[5, 10], window=60,
                         spike=0.8, fall=0.1),
+    "fomc.meeting_window": dict(before=[0, 2], after=[0, 1]),
+    "fomc.post_decision": dict(skip=[0, 1], days=[1, 5], meetings=["all", "scheduled"]),
     "seasonality.santa_claus": dict(),
     "seasonality.january": dict(),
     "seasonality.turn_of_month": dict(before=[1, 2], after=3),
@@ -581,6 +660,9 @@ def _synthetic_data(seed: int = 3) -> dict:
             frame[c] = walk * 10.0 if id_ == "fred.T10Y2Y" else 20.0 * np.exp(walk)
             if c in SHARES:
                 frame[c] = rng.uniform(0.0, 1.0, len(dates))
+        if id_ == "fomc.decisions":  # an event list: a decision every ~6 weeks, some unscheduled
+            frame = frame.iloc[::30].assign(meeting=1.0)
+            frame["scheduled"] = (rng.random(len(frame)) > 0.2).astype(float)
         data[id_] = (frame, freq, lag)
     return data
 

@@ -186,6 +186,40 @@ def test_fomc_decision_missing_from_the_earlier_list_fails():
         fomc.combine([("old", old), ("st", statements)])
 
 
+def test_fomc_scheduled_flag_from_eight_meetings_a_year():
+    days = pd.DatetimeIndex(
+        [f"1979-{m:02d}-15" for m in range(1, 9)]  # eight, but before 1981: cannot be told
+        + [f"1994-{m:02d}-15" for m in range(1, 9)]  # eight: all scheduled
+        + [f"2019-{m:02d}-15" for m in range(1, 9)] + ["2019-10-04"]  # + a listed call
+        + [f"2001-{m:02d}-15" for m in range(1, 9)] + ["2001-01-03"])  # + an unlisted extra
+    flag = pd.Series(fomc.scheduled_from_counts(days), index=days)
+    assert flag["1979"].isna().all()
+    assert (flag["1994"] == 1.0).all()
+    assert (flag["2019"].drop(pd.Timestamp("2019-10-04")) == 1.0).all()
+    assert flag[pd.Timestamp("2019-10-04")] == 0.0
+    assert flag["2001"].isna().all()  # nine with no listed call: which one is extra is unknown
+
+
+def test_fomc_statements_flag_unscheduled_and_check_the_list(tmp_path):
+    head = "id,date,title,url,body,kind\n"
+    rows = ["a,20200129,s,u,b,statement", "b,20200303,s,u,b,statement",
+            "c,20200315,s,u,b,statement", "d,20200323,s,u,b,statement",
+            "e,20200429,s,u,b,statement", "f,20200408,m,u,b,minutes"]
+    (tmp_path / "st.csv").write_text(head + "\n".join(rows) + "\n")
+    out = fomc.read(tmp_path / "st.csv")
+    assert list(out.columns) == ["meeting", "scheduled"]
+    assert out["scheduled"].to_dict() == {
+        pd.Timestamp("2020-01-29"): 1.0, pd.Timestamp("2020-03-03"): 0.0,
+        pd.Timestamp("2020-03-15"): 0.0, pd.Timestamp("2020-03-23"): 0.0,
+        pd.Timestamp("2020-04-29"): 1.0}
+    # a statements file without the 2020-03-15 statement contradicts the unscheduled list
+    (tmp_path / "bad.csv").write_text(head + "\n".join(rows[:2] + rows[3:]) + "\n")
+    with pytest.raises(DataError, match=r"unscheduled FOMC statements \['2020-03-15'\]"):
+        fomc.read(tmp_path / "bad.csv")
+    (tmp_path / "cal.csv").write_text("event_date,event_name,event_type\n2024-01-31,F,fomc\n")
+    assert fomc.read(tmp_path / "cal.csv")["scheduled"].tolist() == [1.0]
+
+
 def test_fomc_readers_accept_the_three_layouts_only(tmp_path):
     (tmp_path / "a.csv").write_text("1936-03-19\n1936-05-25\n")
     (tmp_path / "b.csv").write_text("event_date,event_name,event_type\n2024-01-31,FOMC,fomc\n")

@@ -8,6 +8,7 @@ from engine.signals import (  # noqa: F401 - importing registers the families
     combine,
     credit,
     flows,
+    fomc,
     level,
     macro,
     rates,

@@ -204,8 +204,11 @@ def first_cut_days(changes: pd.Series, cut: float, gap_months: int) -> pd.Series
     is_cut = (changes <= -cut).to_numpy()
     cut_dates = d[is_cut]
     prev = np.searchsorted(cut_dates.to_numpy(), d.to_numpy(), side="left") - 1
-    last_cut = np.where(prev >= 0, cut_dates.to_numpy()[np.maximum(prev, 0)],
-                        np.datetime64("NaT"))
+    if len(cut_dates):
+        last_cut = np.where(prev >= 0, cut_dates.to_numpy()[np.maximum(prev, 0)],
+                            np.datetime64("NaT"))
+    else:  # no cut at all: no decision follows one
+        last_cut = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[ns]")
     since = pd.DatetimeIndex(last_cut)
     fresh = since.isna() | (since < d - pd.DateOffset(months=gap_months))
     out = (is_cut & fresh).astype(np.float64)

@@ -13,6 +13,20 @@ Three mirror files, three layouts (detected from the first line, nothing else is
 statements (which alone cover 2022-2023). The overlaps are checked: every statement of
 2020-2021 must be a meeting of the old list, and the 2024-2026 list must equal the statements
 on the dates both span; a disagreement fails the build naming the file and the dates.
+
+Column ``scheduled`` (1.0 scheduled meeting, 0.0 unscheduled, NaN cannot be told) says
+whether the meeting's date was public in advance (the FOMC publishes its eight regular
+meetings a year ahead). Rules, one per file:
+
+* the old list: from 1981 the FOMC holds eight scheduled meetings a year, and the list has
+  exactly eight in every year 1981-2018, none of the intermeeting moves (1994-04-18,
+  2001-01-03, 2008-01-22 ...): those years are scheduled. A year with more entries is
+  scheduled only once the hand-checked ``UNSCHEDULED`` dates in it are removed and eight
+  remain (2019: the 2019-10-04 call; 2020: five calls); before 1981 the count varies
+  (9-13 a year) and nothing can be told: NaN;
+* the statements file: every statement is a scheduled meeting's except the ``UNSCHEDULED``
+  ones it holds (2020-03-03, 2020-03-15, 2020-03-23), each of which must be in the file;
+* the 2024-2026 calendar lists scheduled meetings only: 1.0.
 """
 
 from __future__ import annotations
@@ -31,8 +45,32 @@ STATEMENT_COLUMNS = ["id", "date", "title", "url", "body", "kind"]
 CALENDAR_COLUMNS = ["event_date", "event_name", "event_type"]
 
 
-def _events(dates: pd.DatetimeIndex) -> pd.DataFrame:
-    return pd.DataFrame({"meeting": np.ones(len(dates))}, index=dates)
+# Unscheduled FOMC meetings of 2019-2026 (federalreserve.gov/monetarypolicy/fomccalendars.htm
+# marks each "unscheduled"; the first three issued statements, the rest were conference calls).
+UNSCHEDULED = pd.DatetimeIndex(["2019-10-04", "2020-03-03", "2020-03-15", "2020-03-19",
+                                "2020-03-23", "2020-03-31", "2020-08-27"])
+# The unscheduled meetings that were conference calls without a statement.
+CALLS_WITHOUT_STATEMENT = pd.DatetimeIndex(["2019-10-04", "2020-03-19", "2020-03-31",
+                                            "2020-08-27"])
+SCHEDULED_PER_YEAR = 8
+FIRST_EIGHT_A_YEAR = 1981  # from 1981 the FOMC schedules eight regular meetings a year
+
+
+def _events(dates: pd.DatetimeIndex, scheduled: np.ndarray | None = None) -> pd.DataFrame:
+    flag = np.ones(len(dates)) if scheduled is None else np.asarray(scheduled, dtype=float)
+    return pd.DataFrame({"meeting": np.ones(len(dates)), "scheduled": flag}, index=dates)
+
+
+def scheduled_from_counts(dates: pd.DatetimeIndex) -> np.ndarray:
+    """The old list's rule: 1.0 in a year from 1981 whose meetings, less the hand-checked
+    ``UNSCHEDULED`` ones (0.0), are exactly eight; NaN in every other year."""
+    dates = pd.DatetimeIndex(dates)
+    unscheduled = dates.isin(UNSCHEDULED)
+    years = dates.year.to_numpy()
+    uniq, inv = np.unique(years, return_inverse=True)
+    regular = np.bincount(inv, weights=(~unscheduled).astype(float))
+    ok = (uniq >= FIRST_EIGHT_A_YEAR) & (regular == SCHEDULED_PER_YEAR)
+    return np.where(ok[inv], np.where(unscheduled, 0.0, 1.0), np.nan)
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -44,13 +82,24 @@ def read(path: Path) -> pd.DataFrame:
         if rows.empty:
             raise DataError("no row with kind 'statement'", where=str(path),
                             fix="use the statements file as published (kind column)")
-        return _events(parse_dates(rows["date"].reset_index(drop=True), path, "date", "%Y%m%d"))
+        dates = parse_dates(rows["date"].reset_index(drop=True), path, "date", "%Y%m%d")
+        listed = UNSCHEDULED[(dates.min() <= UNSCHEDULED) & (dates.max() >= UNSCHEDULED)]
+        unscheduled = dates.isin(UNSCHEDULED)
+        absent = listed.difference(dates[unscheduled])
+        called = absent.difference(CALLS_WITHOUT_STATEMENT)
+        if len(called):
+            raise DataError(
+                f"unscheduled FOMC statements {[str(d.date()) for d in called]} are not in "
+                "the file", where=str(path),
+                fix="use the statements file as published, or correct UNSCHEDULED in "
+                "engine/data/sources/fomc.py")
+        return _events(dates, np.where(unscheduled, 0.0, 1.0))
     if cols == CALENDAR_COLUMNS:
         return _events(parse_dates(frame["event_date"], path, "event_date"))
     if len(cols) == 1:  # headerless: the "column name" is the first date
         column = pd.concat([pd.Series([cols[0]]), frame.iloc[:, 0]], ignore_index=True)
         dates = parse_dates(column, path, "line")
-        return _events(dates)
+        return _events(dates, scheduled_from_counts(dates))
     raise DataError(f"unknown FOMC file layout (columns {cols[:6]})", where=str(path),
                     fix="expected one date a line, or the columns "
                     f"{CALENDAR_COLUMNS} or {STATEMENT_COLUMNS}")

@@ -81,6 +81,21 @@ def test_fomc_scheduled_meetings_are_eight_a_year_from_1981(deep):
     assert not set(unscheduled.day_of_week) & {2, 3}
 
 
+def test_fomc_list_1994_2008_holds_no_intermeeting_move(deep):
+    """Independent check of the eight-a-year rule: every step of the daily single target
+    1994-2008 is on a listed (scheduled) meeting except the seven intermeeting moves."""
+    target, _ = deep("fred.DFEDTAR")
+    decisions, _ = deep("fomc.decisions")
+    t = target["value"].dropna()
+    steps = t.index[t.diff().fillna(0).to_numpy() != 0]
+    steps = steps[steps >= pd.Timestamp("1994-01-01")]
+    off = steps.difference(decisions.index)
+    assert len(steps) == 59
+    assert list(off.strftime("%F")) == ["1994-04-18", "1998-10-15", "2001-01-03", "2001-04-18",
+                                        "2001-09-17", "2008-01-22", "2008-10-08"]
+    assert (decisions.loc[steps.intersection(decisions.index), "scheduled"] == 1.0).all()
+
+
 def test_effective_funds_rate_runs_from_1954(deep):
     dff, meta = deep("fred.DFF")
     assert (meta.first, meta.last) == ("1954-07-01", "2026-08-20")

@@ -120,8 +120,12 @@ def post_decision(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     Not known in advance (an unscheduled decision is news), so it is an ordinary signal: the
     statement is public at 14:00 ET on the decision day and the engine enters at the next
     close. `meetings` = scheduled / unscheduled keeps only those decisions (NaN around the
-    others' windows where the list cannot tell). Data: `decisions` (default
-    fomc.decisions). Lag: none (the statement's day). NaN before 1994-02-04 (no statements)
+    others' windows where the list cannot tell). The meeting list before 2019 holds the
+    scheduled meetings only: the seven intermeeting moves of 1994-2008 (1994-04-18,
+    1998-10-15, 2001-01-03, 2001-04-18, 2001-09-17, 2008-01-22, 2008-10-08, the only steps
+    of the daily target fred.DFEDTAR off a listed meeting) open no window, so "all" means
+    scheduled there. Data: `decisions` (default fomc.decisions). Lag: none (the statement's
+    day). NaN before 1994-02-04 (no statements)
     and after the last decision in the data (a later one is not known there).
     """
     def flags(decisions: str, skip: int, days: int, meetings: str) -> np.ndarray:

@@ -357,3 +357,62 @@ def test_no_bootstrap_interval_from_fewer_than_three_independent_events():
     assert m["boot_low"][1, 0, 0] == 1.0  # every event wins on a rising line: resampling
     # cannot show the uncertainty, which is why the headline CI is the exact one
     assert m["ci_low"][1, 0, 0] == pytest.approx(0.025 ** (1 / 4)) and m["ci_high"][1, 0, 0] == 1
+
+
+def _sparse_and_dense(sig, close, horizons, eps):
+    from engine.evaluate import kernels
+
+    fwd_t = np.ascontiguousarray(forward_returns(close, horizons).T)
+    ep = np.stack([m for _, m in eps])
+    k, shape = sig.shape[1], (sig.shape[1], len(horizons), len(eps))
+    out = []
+    for sparse in (True, False):
+        counts = np.zeros((*shape, 6), dtype=np.int64)
+        sums, med, t = np.zeros((*shape, 2)), np.full(shape, np.nan), np.full(shape, np.nan)
+        if sparse:
+            fallback = np.zeros(k, dtype=bool)
+            kernels.sparse(sig, fwd_t, *kernels.shared_sums(fwd_t, ep, horizons), horizons,
+                           counts, sums, med, t, fallback)
+        else:
+            kernels.dense(sig, fwd_t, ep, horizons, False, np.arange(k), counts, sums, med, t)
+        out.append(t)
+    return out[0], out[1], fallback
+
+
+def test_sparse_hac_t_in_a_near_perfect_fit_is_the_dense_sum():
+    """The case that failed (n=66, seed=1385, h=40: 1236.6119 vs 1236.6122): 3 valid days, 1
+    event, 39 lags. The long-run variance (1.7e-9) is 1e6 times smaller than the prefix-sum
+    terms it was the difference of, so it kept ~9 digits; such cells now take the dense sum."""
+    rng = np.random.default_rng(1385)
+    n = 66
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.01, n)))
+    spells = np.cumsum(rng.random((n, 8)) < rng.uniform(0.02, 0.5, 8), axis=0) % 2
+    sig = spells.astype(float)
+    sig[: rng.integers(0, n // 2), 0] = np.nan
+    sparse, dense, fallback = _sparse_and_dense(sig, close, np.array([1, 40]),
+                                                [("all", np.ones(n, bool))])
+    assert not fallback[0]
+    assert dense[0, 1, 0] == pytest.approx(1236.6122036042068, rel=1e-12)
+    assert sparse[0, 1, 0] == dense[0, 1, 0]  # the same sums in the same order
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(20, 300), st.integers(0, 2**31 - 1), st.sampled_from([1, 2, 5, 21, 40]))
+def test_sparse_hac_t_matches_dense_to_its_rounding_bound(n, seed, h):
+    """Raw t (before evaluate blanks unusable cells): a variance kept from the prefix sums has
+    lost at most a factor 1/CANCEL of eps (times sqrt(n) for the running sums), so t agrees
+    to half that, relative."""
+    from engine.evaluate import kernels
+
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.01, n)))
+    sig = (np.cumsum(rng.random((n, 6)) < rng.uniform(0.02, 0.5, 6), axis=0) % 2).astype(float)
+    sig[: rng.integers(0, n // 2), 0] = np.nan
+    sig[n - rng.integers(1, n // 3 + 2):, 1] = np.nan
+    ep = np.ones(n, bool)
+    ep[: n // 4] = False
+    sparse, dense, fallback = _sparse_and_dense(sig, close, np.array(sorted({1, h})),
+                                                [("all", np.ones(n, bool)), ("ep", ep)])
+    rtol = 0.5 * np.finfo(float).eps / kernels.CANCEL * np.sqrt(n)
+    np.testing.assert_allclose(sparse[~fallback], dense[~fallback], rtol=rtol, atol=0,
+                               equal_nan=True)

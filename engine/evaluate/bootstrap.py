@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 __all__ = ["block_counts", "event_ratio_ci", "replicate_counts"]
 
@@ -66,15 +67,18 @@ def event_ratio_ci(
     low = np.full((n_k, n_e), np.nan)
     high = np.full((n_k, n_e), np.nan)
     if n_k and counts.shape[1]:
-        _ratio_ci(counts, ev_ptr, ev_t, np.asarray(weight, np.float64),
+        ratio_ci(counts, ev_ptr, ev_t, np.asarray(weight, np.float64),
                   np.asarray(ok, np.bool_), np.ascontiguousarray(episodes, dtype=np.bool_),
                   np.asarray(skip, np.bool_), alpha / 2, 1 - alpha / 2, low, high)
     return low, high
 
 
-@njit(cache=True, parallel=True)
-def _ratio_ci(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi, low,
-              high):  # pragma: no cover - compiled; tested against stats.block_bootstrap_ci
+def ratio_ci_python(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi, low, high):
+    """Percentile bounds of each replicate's event ratio, per column and episode (the loop of
+    ``event_ratio_ci``; compiled as ``ratio_ci``). numpy: for replicate b,
+    ``r_b = (c[:, b] * weight)[days].sum() / c[:, b][days].sum()`` over the column's event
+    days in the episode, then ``np.quantile(r, [q_lo, q_hi])`` over the replicates that drew
+    an event (``stats.block_bootstrap_ci``)."""
     n_boot = counts.shape[1]
     n_e = episodes.shape[0]
     for k in prange(len(ev_ptr) - 1):
@@ -111,9 +115,13 @@ def _ratio_ci(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi, low,
             high[k, e] = _quantile(buf[:n_valid], q_hi)
 
 
-@njit(cache=True)
-def _quantile(values, q):  # pragma: no cover - compiled
-    """Linear-interpolated quantile, the same arithmetic as ``stats._nan_quantiles``.
+ratio_ci = njit(cache=True, parallel=True)(ratio_ci_python)
+
+
+@register_jitable
+def _quantile(values, q):
+    """Linear-interpolated quantile, the same arithmetic as ``stats._nan_quantiles``
+    (``np.quantile(values, q)``, method "linear").
 
     Two order statistics by selection (``np.partition``) instead of a full sort.
     """

@@ -1,5 +1,13 @@
 """Compiled kernels behind ``engine.evaluate.core`` (numba; the contract is in its docstring).
 
+Each loop is written once, as plain Python (``dense_python``, ``count_edges_python``, ...),
+and the compiled kernel is made from that body (``dense = njit(...)(dense_python)``), as
+``arch.univariate.recursions_python`` does; the helpers they call are ``register_jitable``
+(plain Python when called from Python, compiled inline when called from a kernel). So the
+Python twin is the kernel's source, importable, covered and compared with the compiled one
+(``tests/test_kernel_twins.py``); each docstring names the pandas (or statsmodels)
+computation it equals, and ``engine.evaluate.reference`` is the slow pandas version itself.
+
 Two ways to the same numbers:
 
 * ``dense`` walks every day of every variant for each horizon and episode: simple, works for
@@ -19,12 +27,20 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
+
+# _hac_t_sparse: a long-run variance below CANCEL x the size of the terms it is summed from
+# has lost more than ~6 of its 16 digits to rounding; it is recomputed as dense sums it
+CANCEL = 1e-6
 
 
-@njit(cache=True, parallel=True)
-def dense(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_hac):  # pragma: no cover
+def dense_python(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_hac):
     """One pass per column over its valid days for each horizon and episode.
 
+    pandas: ``engine.evaluate.reference.naive_metrics`` per column (forward returns
+    ``close.shift(-(1 + h)) / close.shift(-1) - 1`` on the valid days, grouped by event),
+    and for ``t_hac`` statsmodels ``OLS(y, [1, event]).fit(cov_type="HAC",
+    cov_kwds={"maxlags": h - 1})`` with dropped days kept in place (``stats.newey_west_tstat``).
     ``cols`` selects the columns of ``sig`` (T, K) to evaluate; outputs are indexed the same.
     counts[k, h, e] = (n_days, n_events, hits, base_hits, n_independent, independent hits);
     sums[k, h, e] = (sum of event returns, sum of all valid returns).
@@ -81,8 +97,11 @@ def dense(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_hac):  # 
                                                   h - 1, u)
 
 
-@njit(cache=True)
-def _hac_t_dense(y, event, has, mask, nd, ne, s_ev, s_all, lags, u):  # pragma: no cover
+dense = njit(cache=True, parallel=True)(dense_python)
+
+
+@register_jitable
+def _hac_t_dense(y, event, has, mask, nd, ne, s_ev, s_all, lags, u):
     """Newey-West t of b in y = a + b * event over valid days (stats.newey_west_tstat with the
     0/1 regressor's moments in closed form). Invalid days contribute a zero score but keep
     their place in time, so lag l is always l rows apart."""
@@ -109,8 +128,8 @@ def _hac_t_dense(y, event, has, mask, nd, ne, s_ev, s_all, lags, u):  # pragma: 
     return _t_from(slope, lrv, lags, sxx)
 
 
-@njit(cache=True, inline="always")
-def _t_from(slope, lrv, lags, sxx):  # pragma: no cover - compiled
+@register_jitable(inline="always")
+def _t_from(slope, lrv, lags, sxx):
     if lrv <= 0:
         return np.nan
     return slope / np.sqrt(lrv / (lags + 1.0) / (sxx * sxx))
@@ -150,23 +169,26 @@ def shared_sums(fwd: np.ndarray, ep: np.ndarray, horizons: np.ndarray) -> tuple:
 
 
 def sparse(sig, fwd, valid, pv, py, pu, q, horizons, counts, sums, median, t_hac,
-           fallback) -> tuple[np.ndarray, np.ndarray]:
+           fallback, python: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Events-mode metrics from each column's rising edges and data span (see module doc).
 
     Sets ``fallback[k]`` (and leaves that column's outputs alone) when the column's data has
     holes or its events are too dense for the pair sum to pay off. Returns every column's
-    rising edges as CSR (pointers (K+1,), days), fallback columns included.
+    rising edges as CSR (pointers (K+1,), days), fallback columns included. ``python``: run
+    the plain-Python twins of the three loops (tests; same numbers, far slower).
     """
+    count, write, per_column = ((count_edges_python, write_edges_python, sparse_columns_python)
+                                if python else (count_edges, write_edges, sparse_columns))
     n_t = sig.shape[0]
     n_chunks = max(1, min(64, n_t // 64))
-    ev_cnt, tr_cnt = _count_edges(sig, n_chunks)
+    ev_cnt, tr_cnt = count(sig, n_chunks)
     ev_ptr, ev_off = _offsets(ev_cnt)
     tr_ptr, tr_off = _offsets(tr_cnt)
     ev_t = np.empty(ev_ptr[-1], dtype=np.int32)
     tr_t = np.empty(tr_ptr[-1], dtype=np.int64)
-    _write_edges(sig, n_chunks, ev_off, tr_off, ev_t, tr_t)
-    _columns(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons, counts,
-             sums, median, t_hac, fallback)
+    write(sig, n_chunks, ev_off, tr_off, ev_t, tr_t)
+    per_column(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons, counts,
+               sums, median, t_hac, fallback)
     return ev_ptr, ev_t
 
 
@@ -179,8 +201,8 @@ def _offsets(cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ptr, ptr[:-1][None, :] + before
 
 
-@njit(cache=True, inline="always")
-def _edge(x, p):  # pragma: no cover - compiled
+@register_jitable(inline="always")
+def _edge(x, p):
     """0: nothing; 1: rising edge (on, known and off yesterday); 2: data starts; 3: data stops.
 
     "Data" means finite (x - x == 0 is false for NaN and for infinities), as in ``dense``."""
@@ -193,9 +215,12 @@ def _edge(x, p):  # pragma: no cover - compiled
     return 0
 
 
-@njit(cache=True, parallel=True)
-def _count_edges(sig, n_chunks):  # pragma: no cover - compiled
-    """Pass 1, parallel over row chunks, rows read contiguously: edges per chunk and column."""
+def count_edges_python(sig, n_chunks):
+    """Pass 1, parallel over row chunks, rows read contiguously: edges per chunk and column.
+
+    pandas, per column with ``s = col.where(np.isfinite(col))``: rising edges
+    ``(s.gt(0) & s.shift().le(0)).sum()``, data starts/stops
+    ``s.notna().astype(int).diff().fillna(s.notna().iloc[0]).ne(0).sum()``, per row chunk."""
     n_t, n_k = sig.shape
     step = (n_t + n_chunks - 1) // n_chunks
     ev = np.zeros((n_chunks, n_k), dtype=np.int64)
@@ -213,9 +238,14 @@ def _count_edges(sig, n_chunks):  # pragma: no cover - compiled
     return ev, tr
 
 
-@njit(cache=True, parallel=True)
-def _write_edges(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):  # pragma: no cover - compiled
-    """Pass 2: the edges' days, column by column in time order (CSR)."""
+count_edges = njit(cache=True, parallel=True)(count_edges_python)
+
+
+def write_edges_python(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):
+    """Pass 2: the edges' days, column by column in time order (CSR).
+
+    pandas: ``np.flatnonzero`` of the two masks of ``count_edges`` per column; column k's
+    edges are ``ev_t[ev_ptr[k]:ev_ptr[k + 1]]``, its transitions 2t (start) / 2t + 1 (stop)."""
     n_t, n_k = sig.shape
     step = (n_t + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
@@ -232,10 +262,15 @@ def _write_edges(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):  # pragma: no cover
                     tr_pos[k] += 1
 
 
-@njit(cache=True, parallel=True)
-def _columns(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons, counts,
-             sums, median, t_hac, fallback):  # pragma: no cover - compiled
-    """Per column: its data span from the transitions, then the statistics from its edges."""
+write_edges = njit(cache=True, parallel=True)(write_edges_python)
+
+
+def sparse_columns_python(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons,
+                          counts, sums, median, t_hac, fallback):
+    """Per column: its data span from the transitions, then the statistics from its edges.
+
+    pandas: the numbers of ``dense`` (``reference.naive_metrics``, statsmodels HAC t) for a
+    column whose data is one unbroken span; other columns are flagged in ``fallback``."""
     n_k = len(ev_ptr) - 1
     max_h = horizons.max()
     for k in prange(n_k):
@@ -257,9 +292,12 @@ def _columns(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizon
                        horizons, counts[k], sums[k], median[k], t_hac[k], buf, d, evs)
 
 
-@njit(cache=True)
+sparse_columns = njit(cache=True, parallel=True)(sparse_columns_python)
+
+
+@register_jitable
 def _sparse_column(events, t0, t1, fwd, valid, pv, py, pu, q, horizons, counts, sums, median,
-                   t_hac, buf, d, evs):  # pragma: no cover - compiled
+                   t_hac, buf, d, evs):
     n_h, n_e = valid.shape[0], valid.shape[1]
     for j in range(n_h):
         y = fwd[j]
@@ -282,7 +320,7 @@ def _sparse_column(events, t0, t1, fwd, valid, pv, py, pu, q, horizons, counts, 
                 up = y[t] > 0
                 if up:
                     hits += 1
-                if t - prev >= h:
+                if t >= prev + h:  # not t - prev: events are int32 in the Python twin
                     nind += 1
                     prev = t
                     if up:
@@ -296,19 +334,20 @@ def _sparse_column(events, t0, t1, fwd, valid, pv, py, pu, q, horizons, counts, 
             if nd >= 3 and 0 < ne < nd:
                 t_hac[j, e] = _hac_t_sparse(evs[:ne], y, t0, t1, nd, ne, s_ev, s_all, h - 1,
                                             pv[j, e], py[j, e], q[:, j, e], d)
+                if np.isnan(t_hac[j, e]):  # cancelled (see _hac_t_sparse): the dense sum
+                    t_hac[j, e] = _hac_t_direct(evs[:ne], y, v, t0, t1, nd, ne, s_ev, h - 1)
 
 
-@njit(cache=True)
-def _window(p, jj, lags, t0, t1):  # pragma: no cover - compiled
+@register_jitable
+def _window(p, jj, lags, t0, t1):
     """Sum over the days in [jj - lags, jj] ∩ [t0, t1] of the series whose prefix sum is p."""
     lo = max(jj - lags, t0)
     hi = min(jj, t1)
     return p[hi + 1] - p[lo] if hi >= lo else 0.0
 
 
-@njit(cache=True)
-def _direct_a(lo, hi, skip_lo, skip_hi, xbar, c0, lags, t0, t1, pv, py,
-              squared):  # pragma: no cover - compiled
+@register_jitable
+def _direct_a(lo, hi, skip_lo, skip_hi, xbar, c0, lags, t0, t1, pv, py, squared):
     """Sum (or sum of squares) of A_j = -xbar * SY_j + c0 * SV_j for j in [lo, hi] outside
     [skip_lo, skip_hi] (the part already taken from the shared prefix sums)."""
     total = 0.0
@@ -325,13 +364,18 @@ def _direct_a(lo, hi, skip_lo, skip_hi, xbar, c0, lags, t0, t1, pv, py,
     return total
 
 
-@njit(cache=True)
-def _hac_t_sparse(evs, y, t0, t1, nd, ne, s_ev, s_all, lags, pv, py, q,
-                  d):  # pragma: no cover - compiled
+@register_jitable
+def _hac_t_sparse(evs, y, t0, t1, nd, ne, s_ev, s_all, lags, pv, py, q, d):
     """The dense Newey-West t from prefix sums: with W_j = A_j + B_j (non-event scores, event
     corrections), sum_j W_j^2 = sum A^2 + 2 sum A B + sum B^2 where A_j is linear in the
     windowed sums of v and v*y (shared prefix sums where the window lies inside the column's
-    data span [t0, t1], direct sums near its edges) and B is non-zero only after events."""
+    data span [t0, t1], direct sums near its edges) and B is non-zero only after events.
+
+    The three sums and the prefix-sum differences inside them can be far larger than the
+    long-run variance they add up to (a near-perfect fit: few valid days, lags longer than
+    the data), and their rounding (~1e-16 of their size) is then no longer small next to it.
+    ``scale`` adds up the magnitudes involved; when the variance is below ``CANCEL`` times
+    that scale this returns NaN and the caller takes ``_hac_t_direct`` (dense's own sum)."""
     xbar = ne / nd
     ybar = s_all / nd
     slope = s_ev / ne - (s_all - s_ev) / (nd - ne)
@@ -344,39 +388,94 @@ def _hac_t_sparse(evs, y, t0, t1, nd, ne, s_ev, s_all, lags, pv, py, q,
     # the data end too, so a span that reaches it covers the tail as well
     f_lo, f_hi = t0 + lags, (t1 if t1 < len(y) - 1 else t1 + lags)
     a2 = 0.0
+    scale = 0.0
     if f_lo <= f_hi:
         a2 = (xbar * xbar * (q[2, f_hi + 1] - q[2, f_lo])
               - 2.0 * xbar * c0 * (q[1, f_hi + 1] - q[1, f_lo])
               + c0 * c0 * (q[0, f_hi + 1] - q[0, f_lo]))
-    a2 += _direct_a(t0, t1 + lags, f_lo, f_hi, xbar, c0, lags, t0, t1, pv, py, True)
+        scale += (xbar * xbar * (abs(q[2, f_hi + 1]) + abs(q[2, f_lo]))
+                  + 2.0 * abs(xbar * c0) * (abs(q[1, f_hi + 1]) + abs(q[1, f_lo]))
+                  + c0 * c0 * (abs(q[0, f_hi + 1]) + abs(q[0, f_lo])))
+    direct = _direct_a(t0, t1 + lags, f_lo, f_hi, xbar, c0, lags, t0, t1, pv, py, True)
+    a2 += direct
+    scale += direct  # a sum of squares
     ab = 0.0
     for i in range(ne):
         lo, hi = evs[i], evs[i] + lags
         s = 0.0
+        size = 0.0
         m_lo, m_hi = max(lo, f_lo), min(hi, f_hi)
         if m_lo <= m_hi:
             s += -xbar * (q[4, m_hi + 1] - q[4, m_lo]) + c0 * (q[3, m_hi + 1] - q[3, m_lo])
+            size += (abs(xbar) * (abs(q[4, m_hi + 1]) + abs(q[4, m_lo]))
+                     + abs(c0) * (abs(q[3, m_hi + 1]) + abs(q[3, m_lo])))
         s += _direct_a(lo, hi, m_lo, m_hi, xbar, c0, lags, t0, t1, pv, py, False)
         ab += d[i] * s
+        scale += 2.0 * abs(d[i]) * (size + abs(s))
     b2 = 0.0
     for i in range(ne):
         b2 += d[i] * d[i] * (lags + 1.0)
+        scale += d[i] * d[i] * (lags + 1.0)
         for m in range(i + 1, ne):
             gap = evs[m] - evs[i]
             if gap > lags:
                 break
             b2 += 2.0 * d[i] * d[m] * (lags + 1.0 - gap)
-    return _t_from(slope, a2 + 2.0 * ab + b2, lags, sxx)
+            scale += 2.0 * abs(d[i] * d[m]) * (lags + 1.0 - gap)
+    lrv = a2 + 2.0 * ab + b2
+    if lrv < CANCEL * scale:
+        return np.nan
+    return _t_from(slope, lrv, lags, sxx)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def path_sums(close, bench, ptr, ev_t, n_steps, count, total, squares):  # pragma: no cover
+@register_jitable
+def _hac_t_direct(evs, y, v, t0, t1, nd, ne, s_ev, lags):
+    """``_hac_t_dense`` for one sparse column (data on [t0, t1], events ``evs`` on valid days
+    ``v``): the same sums in the same order, so the same number, at O(T + lags) for a cell."""
+    n_t = len(y)
+    s_all = 0.0
+    for t in range(t0, t1 + 1):
+        if v[t]:
+            s_all += y[t]
+    xbar = ne / nd
+    ybar = s_all / nd
+    slope = s_ev / ne - (s_all - s_ev) / (nd - ne)
+    sxx = ne * (1.0 - xbar)
+    window = 0.0
+    lrv = 0.0
+    i_new = i_old = 0
+    for t in range(n_t + lags):
+        if t < n_t:
+            window += _score_at(t, evs, y, v, t0, t1, xbar, ybar, slope, i_new)
+            while i_new < ne and evs[i_new] <= t:
+                i_new += 1
+        old = t - lags - 1
+        if old >= 0:
+            window -= _score_at(old, evs, y, v, t0, t1, xbar, ybar, slope, i_old)
+            while i_old < ne and evs[i_old] <= old:
+                i_old += 1
+        lrv += window * window
+    return _t_from(slope, lrv, lags, sxx)
+
+
+@register_jitable
+def _score_at(t, evs, y, v, t0, t1, xbar, ybar, slope, i):
+    """Day t's score (dense's ``u[t]``); ``evs[i]`` is the first event on or after t."""
+    if t < t0 or t > t1 or not v[t]:
+        return 0.0
+    dx = (1.0 if i < len(evs) and evs[i] == t else 0.0) - xbar
+    return dx * ((y[t] - ybar) - slope * dx)
+
+
+def path_sums_python(close, bench, ptr, ev_t, n_steps, count, total, squares):
     """Event-study sums per variant k and step d, events ``ev_t[ptr[k]:ptr[k + 1]]``.
 
     The path of an event on day t is ``close[t+1+d] / close[t+1] - 1`` (minus the same for
     ``bench`` when given), NaN past the data or where not finite; count/total/squares add
     its finite values in event order (what ``np.add.at`` over the event rows did, without
-    the (events x steps) temporaries).
+    the (events x steps) temporaries). pandas, for step d:
+    ``p = close.shift(-(1 + d)) / close.shift(-1) - 1``, then ``p.iloc[events]`` ``.count()``,
+    ``.sum()`` and ``(p ** 2).sum()``.
     """
     n = len(close)
     for k in prange(len(ptr) - 1):
@@ -394,3 +493,6 @@ def path_sums(close, bench, ptr, ev_t, n_steps, count, total, squares):  # pragm
                     count[k, step] += 1.0
                     total[k, step] += v
                     squares[k, step] += v * v
+
+
+path_sums = njit(cache=True, parallel=True, error_model="numpy")(path_sums_python)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 from scipy import special
 from scipy.stats import beta, binom
 
@@ -236,7 +237,7 @@ def newey_west_tstat(y: np.ndarray, x: np.ndarray,
     for start in range(0, n_cols, step):  # memory-bounded column slices, not a loop per variant
         cols = slice(start, start + step)
         y_part = y2 if y2.shape[1] == 1 else y2[:, cols]
-        t_stat[cols] = _nw_kernel(np.ascontiguousarray(x2[:, cols]),
+        t_stat[cols] = nw_kernel(np.ascontiguousarray(x2[:, cols]),
                                   np.ascontiguousarray(y_part), lag_arr[cols])
     p_val = two_sided_normal_p(t_stat)
     if squeeze:
@@ -268,14 +269,15 @@ def _lags_per_column(lags: int | np.ndarray, n_cols: int) -> np.ndarray:
     return np.ascontiguousarray(lag_arr)
 
 
-@njit(cache=True)
-def _nw_kernel(x, y, lags):  # pragma: no cover - compiled
+def nw_kernel_python(x, y, lags):
     """HAC t-stat of the slope per column; rows outer, columns inner (contiguous reads).
 
     Var(b) = sum_{s,t} w(|s-t|) u_s u_t / Sxx^2 with u_t = (x_t - xbar) e_t and Bartlett
     weights w(l) = 1 - l/(L+1). Because the Bartlett kernel is a box filter convolved with
     itself, sum_{s,t} (L+1-|s-t|)_+ u_s u_t = sum_j W_j^2 with W_j the running sum of u over
-    the L+1 rows ending at j. So all lags cost one pass, whatever L is.
+    the L+1 rows ending at j. So all lags cost one pass, whatever L is. statsmodels:
+    ``OLS(y, add_constant(x)).fit(cov_type="HAC", cov_kwds={"maxlags": L}).tvalues[1]`` per
+    column (see ``newey_west_tstat``). Compiled as ``nw_kernel``.
     """
     n_rows, n_cols = x.shape
     shared_y = y.shape[1] == 1
@@ -326,8 +328,11 @@ def _nw_kernel(x, y, lags):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, inline="always")
-def _score(x, y, t, k, shared_y, xbar, ybar, slope):  # pragma: no cover - compiled
+nw_kernel = njit(cache=True)(nw_kernel_python)
+
+
+@register_jitable  # not inline="always": numba then warns (NumbaIRAssumptionWarning)
+def _score(x, y, t, k, shared_y, xbar, ybar, slope):
     """u_t = (x_t - xbar) * residual_t, or 0 for a dropped row."""
     xv = float(x[t, k])
     yv = y[t, 0] if shared_y else y[t, k]

@@ -15,7 +15,7 @@ stack (pandas, numba, vectorbt): each name is imported on first use.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from engine.version import __version__
 
 __all__ = ["Run", "__version__", "analogs", "case", "compare_runs", "define_study",
            "load_run", "rallies", "rally_drivers", "rally_scorecard", "run_study"]

@@ -314,7 +314,7 @@ class Run:
         signal, variant, horizon = self._pick(signal, variant, horizon)
         ev = self._events_of(signal, variant, horizon)
         days = self._horizon_days(horizon)
-        base = charts._forward(self._prices_or_none(), days, self._relative())
+        base = charts.forward_changes(self._prices_or_none(), days, self._relative())
         return charts.plot_distribution(ev["fwd_return"].to_numpy(), base, ax=ax,
                                         title=f"{horizon} · {signal} ({variant})")
 

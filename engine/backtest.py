@@ -333,5 +333,5 @@ def _metrics_frame(labels: pd.DataFrame, bh_names: list[str], stats: dict[str, n
     for col in METRIC_COLUMNS[2:-1]:
         frame[col] = stats.get(col, np.full(n, np.nan))
     frame[M.N_TRADES] = np.asarray(stats.get(M.N_TRADES, np.zeros(n)), dtype=np.int64)
-    frame["hedge"] = np.arange(n) < k if hedge else np.zeros(n, dtype=bool)
+    frame[M.HEDGE] = np.arange(n) < k if hedge else np.zeros(n, dtype=bool)
     return frame[METRIC_COLUMNS]

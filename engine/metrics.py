@@ -244,15 +244,16 @@ TABLE: tuple[Column, ...] = (
 )
 
 
-def table_columns(rows, terminal: bool = False) -> list[Column]:
-    """The ``TABLE`` columns shown for these rows (a frame or records): optional ones only
-    when some row has a value."""
+def table_columns(rows, terminal: bool = False,
+                  columns: tuple[Column, ...] | None = None) -> list[Column]:
+    """The ``columns`` (default ``TABLE``) shown for these rows (a frame or records):
+    optional ones only when some row has a value."""
     def has(name: str) -> bool:
         if hasattr(rows, "columns"):
             return name in rows.columns and bool(rows[name].notna().any())
         return any(fin(r.get(name)) for r in rows)
 
-    return [c for c in TABLE if (not terminal or c.terminal)
+    return [c for c in (columns or TABLE) if (not terminal or c.terminal)
             and (c.only_if is None or has(c.only_if))]
 
 
@@ -260,3 +261,23 @@ def legend(columns: list[Column] | None = None) -> str:
     """The definitions sentence under a ranked table: 'events = ...; hit rate = ...'."""
     text = "; ".join(f"{c.short} = {c.definition}" for c in (columns or TABLE))
     return text[:1].upper() + text[1:] + "."
+
+
+# --- the terminal table: compact headers, between the row id and the long labels -----------
+
+def ci_short(lo, hi) -> str:
+    """'41.0%–63.2%' (no spaces: the terminal is narrow), or — without both ends."""
+    return f"{pct(lo)}–{pct(hi)}" if fin(lo) and fin(hi) else "—"
+
+
+TERMINAL: tuple[Column, ...] = (
+    Column("n/indep", "n/indep", TABLE[0].cell, TABLE[0].definition),
+    Column("hit", "hit", TABLE[1].cell, TABLE[1].definition),
+    Column("base", "base", TABLE[2].cell, TABLE[2].definition),
+    Column("edge", "edge", TABLE[3].cell, TABLE[3].definition),
+    Column("95% CI", "95% CI", lambda r: ci_short(r.get(CI_LOW), r.get(CI_HIGH)),
+           TABLE[6].definition),
+    Column("q", "q", TABLE[7].cell, TABLE[7].definition),
+    Column("excess", "excess", TABLE[5].cell, TABLE[5].definition),
+    Column("IC", "IC", TABLE[8].cell, TABLE[8].definition, only_if=IC),
+)

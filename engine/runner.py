@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import __version__, paths, runfolder
+from engine import paths, runfolder
 from engine.data import dataops
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, check_price_series, load_panel
@@ -28,6 +28,7 @@ from engine.signals.matrix import SignalMatrix, compute_signals, required_refs
 from engine.study import windows as W
 from engine.study.overrides import Overrides, apply_overrides
 from engine.study.spec import Study, check_stem, describe, load_study, variant_count
+from engine.version import __version__
 
 __all__ = ["EQUITY_TOP", "Overrides", "RunResult", "run"]
 

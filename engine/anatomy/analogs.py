@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.evaluate.core import forward_returns
 from engine.study.rally_rules import AnalogRule, Feature
 from engine.study.spec import Horizon
@@ -147,7 +148,7 @@ def distribution(close: np.ndarray, bench: np.ndarray | None, positions: np.ndar
         for group, v, n_ind in (("analogs", av, len(av)),
                                 ("all past days", allv, len(allv) // h.days)):
             rows.append({"horizon": h.label, "group": group, "n": len(v),
-                         "n_independent": int(n_ind),
+                         M.N_INDEPENDENT: int(n_ind),
                          "mean": float(v.mean()) if len(v) else np.nan,
                          "median": float(np.median(v)) if len(v) else np.nan,
                          "share_up": float((v > 0).mean()) if len(v) else np.nan,

@@ -13,7 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from engine.report.charts import _date_axis, _log_y, _thin
+from engine import metrics as M
+from engine.report.charts import date_axis, log_y, thin
 
 OUTCOME_COLORS = {"sustained": "#2ca02c", "failed": "#d62728", "pending": "#bdbdbd"}
 
@@ -31,9 +32,9 @@ def rally_timeline(price: pd.Series, rallies: pd.DataFrame, horizon_days: int,
     ax = _axes(ax)
     p = price.dropna()
     p = p[p > 0]
-    thin = _thin(p)
-    ax.plot(thin.index, thin.to_numpy(), color="#1f4e79", lw=0.9)
-    _log_y(ax, p.to_numpy())
+    shown = thin(p)
+    ax.plot(shown.index, shown.to_numpy(), color="#1f4e79", lw=0.9)
+    log_y(ax, p.to_numpy())
     idx = p.index
     for r in rallies.itertuples():
         i = idx.searchsorted(r.start)
@@ -44,7 +45,7 @@ def rally_timeline(price: pd.Series, rallies: pd.DataFrame, horizon_days: int,
             ax.plot([r.trough], [p.loc[r.trough]], marker="v", ms=3, color="#555555", lw=0)
     ax.legend(handles=[Patch(color=c, alpha=0.5, label=k) for k, c in OUTCOME_COLORS.items()],
               fontsize=7, frameon=False, loc="upper left", ncol=3)
-    _date_axis(ax)
+    date_axis(ax)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -74,8 +75,8 @@ def driver_odds(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     t = table.reset_index(drop=True)
     y = np.arange(len(t))[::-1]
     orr = t["odds_ratio"].to_numpy(np.float64)
-    lo = np.clip(t["ci_low"].to_numpy(np.float64), 1e-2, 1e2)
-    hi = np.clip(t["ci_high"].to_numpy(np.float64), 1e-2, 1e2)
+    lo = np.clip(t[M.CI_LOW].to_numpy(np.float64), 1e-2, 1e2)
+    hi = np.clip(t[M.CI_HIGH].to_numpy(np.float64), 1e-2, 1e2)
     ok = np.isfinite(orr)
     for yi, a, b, o in zip(y[ok], lo[ok], hi[ok], np.clip(orr[ok], 1e-2, 1e2), strict=True):
         ax.plot([a, b], [yi, yi], color="#1f4e79", lw=1.2)

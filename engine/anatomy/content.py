@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from engine import formats as T
+from engine import metrics as M
 from engine.anatomy import charts as AC
 from engine.anatomy import drivers
 from engine.report import charts
@@ -48,7 +49,7 @@ def rally_rows(rallies: pd.DataFrame, horizons: list[str], sus_label: str) -> pd
         key = f"excess_{h}" if f"excess_{h}" in rallies else f"ret_{h}"
         cols[f"{'excess' if key.startswith('excess') else 'return'} {h}"] = \
             rallies[key].map(T.spct)
-    cols["max drawdown"] = rallies["max_drawdown"].map(T.pct)
+    cols["max drawdown"] = rallies[M.MAX_DRAWDOWN].map(T.pct)
     cols[f"giveback ≤{sus_label}"] = rallies["giveback"].map(T.pct)
     cols["days to peak"] = rallies["days_to_peak"].astype(str)
     cols["outcome"] = rallies["outcome"].astype(str)
@@ -68,9 +69,9 @@ def driver_rows(table: pd.DataFrame) -> pd.DataFrame:
         "sustained when off": table["share_off"].map(T.pct),
         "odds ratio": table["odds_ratio"].map(_or),
         "exact 95% CI": [f"{_or(a)} – {_or(b)}" if not np.isnan(T.num(a)) else "—"
-                         for a, b in zip(table["ci_low"], table["ci_high"], strict=True)],
-        "p (Fisher)": table["p_value"].map(T.qfmt),
-        "q (BH)": table["q_value"].map(T.qfmt),
+                         for a, b in zip(table[M.CI_LOW], table[M.CI_HIGH], strict=True)],
+        "p (Fisher)": table[M.P_VALUE].map(T.qfmt),
+        "q (BH)": table[M.Q_VALUE].map(T.qfmt),
     })
 
 
@@ -78,7 +79,7 @@ def count_rows(counts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "drivers on": counts["drivers_on"].astype(str), "rallies": counts["n"].astype(str),
         "sustained": counts["sustained"].astype(str), "share": counts["share"].map(T.pct),
-        "exact 95% CI": [T.ci(a, b) for a, b in zip(counts["ci_low"], counts["ci_high"],
+        "exact 95% CI": [T.ci(a, b) for a, b in zip(counts[M.CI_LOW], counts[M.CI_HIGH],
                                                    strict=True)],
         "drivers with data (mean)": counts["with_data"].map(lambda v: T.fnum(v, 1)),
     })
@@ -146,7 +147,7 @@ def analog_rows(an) -> pd.DataFrame:
 def distribution_rows(dist: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "horizon": dist["horizon"], "group": dist["group"], "n": dist["n"].astype(str),
-        "independent": dist["n_independent"].astype(str), "mean": dist["mean"].map(T.ret),
+        "independent": dist[M.N_INDEPENDENT].astype(str), "mean": dist["mean"].map(T.ret),
         "median": dist["median"].map(T.ret), "share up": dist["share_up"].map(T.pct),
         "10%": dist["p10"].map(T.spct), "90%": dist["p90"].map(T.spct)})
 
@@ -229,7 +230,7 @@ def case_document(case) -> Document:
                                 "threshold": cond["threshold"].replace("", "—"),
                                 "as of": cond["as_of"].fillna("—"),
                                 "part of": cond["part_of"].replace("", "—")})),
-            Table(_odds(sc), caption=f"historical forward returns on days with score "
+            Table(odds_rows(sc), caption=f"historical forward returns on days with score "
                                      f"{sc.score}")]))
     sections += analog_sections(an, None, prefix="case-")
     nxt = Section("what-next", f"What happened next (after {case.date.date()}; NOT knowable "
@@ -262,27 +263,21 @@ def case_document(case) -> Document:
     return doc
 
 
-def _odds(sc) -> pd.DataFrame:
+def odds_rows(sc) -> pd.DataFrame:
+    """The scorecard's historical odds at today's score, as display strings."""
     o = sc.odds
     return pd.DataFrame({"series": o["series"], "horizon": o["horizon"],
-                         "days": o["n_events"].astype(str),
-                         "independent": o["n_independent"].astype(str),
-                         "hit rate": o["hit_rate"].map(T.pct),
-                         "base rate": o["base_rate"].map(T.pct),
-                         "hit-rate 95% CI": [T.ci(a, b) for a, b in zip(o["ci_low"], o["ci_high"],
+                         "days": o[M.N_EVENTS].astype(str),
+                         "independent": o[M.N_INDEPENDENT].astype(str),
+                         "hit rate": o[M.HIT_RATE].map(T.pct),
+                         "base rate": o[M.BASE_RATE].map(T.pct),
+                         "hit-rate 95% CI": [T.ci(a, b) for a, b in zip(o[M.CI_LOW], o[M.CI_HIGH],
                                                                       strict=True)],
-                         "mean": o["mean_fwd"].map(T.spct)})
+                         "mean": o[M.MEAN_FWD].map(T.spct)})
 
 
 def write(doc: Document, folder: Path, stem: str) -> tuple[Path, Path]:
     """``folder/stem.md`` (charts in ``folder/stem-charts/``) and ``folder/stem.html``."""
-    from engine.report import html, markdown
-    from engine.report.files import write_atomic
+    from engine.report.files import write_document
 
-    folder = Path(folder)
-    chart_dir = f"{stem}-charts"
-    for c in doc.charts():
-        write_atomic(folder / chart_dir / f"{c.name}.svg", c.svg)
-    md = write_atomic(folder / f"{stem}.md", markdown.render(doc, chart_dir=chart_dir))
-    page = write_atomic(folder / f"{stem}.html", html.render(doc))
-    return md, page
+    return write_document(doc, folder, stem)

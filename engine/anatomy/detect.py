@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from engine import metrics as M
 from engine.evaluate.core import forward_returns
 from engine.signals.combine import cooldown
 from engine.study.rally_rules import RallyRule
@@ -134,7 +135,7 @@ def outcomes(dates: pd.DatetimeIndex, close: np.ndarray, bench: np.ndarray | Non
             frame[f"excess_{h.label}"] = fwd_t[:, j] - fwd_b[:, j]
     path = paths_from(r, entry, longest)
     full = np.isfinite(path[:, -1]) if len(path) else np.zeros(0, dtype=bool)
-    frame["max_drawdown"] = drawdown(path)
+    frame[M.MAX_DRAWDOWN] = drawdown(path)
     frame["max_drawdown_complete"] = full
     have = np.isfinite(path).any(axis=1) if len(path) else np.zeros(0, dtype=bool)
     peak_day = np.full(len(starts), -1, dtype=np.int64)

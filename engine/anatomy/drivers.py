@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine import metrics as M
 from engine.evaluate.stats import bh_qvalues, exact_binomial_ci
 
 STATE = {1.0: "on", 0.0: "off"}
@@ -41,11 +42,11 @@ def fisher_row(on_sus: int, on_fail: int, off_sus: int, off_fail: int) -> dict:
 
     table = np.array([[on_sus, on_fail], [off_sus, off_fail]], dtype=np.int64)
     if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
-        return {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+        return {"odds_ratio": np.nan, M.CI_LOW: np.nan, M.CI_HIGH: np.nan, M.P_VALUE: np.nan}
     res = odds_ratio(table, kind="conditional")
     ci = res.confidence_interval(confidence_level=0.95)
-    return {"odds_ratio": float(res.statistic), "ci_low": float(ci.low),
-            "ci_high": float(ci.high), "p_value": float(fisher_exact(table).pvalue)}
+    return {"odds_ratio": float(res.statistic), M.CI_LOW: float(ci.low),
+            M.CI_HIGH: float(ci.high), M.P_VALUE: float(fisher_exact(table).pvalue)}
 
 
 def driver_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> pd.DataFrame:
@@ -76,9 +77,9 @@ def driver_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> 
         rows.append(row)
     table = pd.DataFrame(rows, columns=[
         "driver", "n_on", "n_off", "n_no_data", "sustained_on", "sustained_off", "share_on",
-        "share_off", "share_on_all", "share_off_all", "odds_ratio", "ci_low", "ci_high",
-        "p_value"])
-    table["q_value"] = bh_qvalues(table["p_value"].to_numpy(np.float64))
+        "share_off", "share_on_all", "share_off_all", "odds_ratio", M.CI_LOW, M.CI_HIGH,
+        M.P_VALUE])
+    table[M.Q_VALUE] = bh_qvalues(table[M.P_VALUE].to_numpy(np.float64))
     return table
 
 
@@ -101,7 +102,7 @@ def count_table(states: pd.DataFrame, outcome: pd.Series, keep: np.ndarray) -> p
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, k / np.maximum(n, 1), np.nan)
     frame = pd.DataFrame({"drivers_on": buckets, "n": n, "sustained": k, "share": share,
-                          "ci_low": lo, "ci_high": hi, "with_data": with_data})
+                          M.CI_LOW: lo, M.CI_HIGH: hi, "with_data": with_data})
     return frame[frame["n"] > 0].reset_index(drop=True)
 
 
@@ -111,11 +112,11 @@ def verdict(table: pd.DataFrame, q_max: float = 0.10) -> str:
     if table.empty:
         return "no drivers"
     n = int((table["n_on"] + table["n_off"]).max())
-    hits = table[table["q_value"] <= q_max].sort_values("q_value")
+    hits = table[table[M.Q_VALUE] <= q_max].sort_values(M.Q_VALUE)
     if hits.empty:
-        best = table.dropna(subset=["p_value"]).sort_values("p_value").head(1)
-        lead = (f"; the smallest p is {best['driver'].iloc[0]} (p = {best['p_value'].iloc[0]:.2g}, "
-                f"q = {best['q_value'].iloc[0]:.2g})") if len(best) else ""
+        best = table.dropna(subset=[M.P_VALUE]).sort_values(M.P_VALUE).head(1)
+        lead = (f"; the smallest p is {best['driver'].iloc[0]} (p = {best[M.P_VALUE].iloc[0]:.2g}, "
+                f"q = {best[M.Q_VALUE].iloc[0]:.2g})") if len(best) else ""
         return (f"No evidence that any driver told sustained from failed rallies apart: no "
                 f"q <= {q_max:g} over at most {n} independent decided rallies{lead}.")
     parts = [f"{r.driver} (sustained {r.share_on:.0%} when on vs {r.share_off:.0%} when off, "

@@ -48,7 +48,7 @@ _no_value_hint_on_flags()
 
 def _version(value: bool) -> None:
     if value:
-        from engine import __version__
+        from engine.version import __version__
 
         typer.echo(f"rally-study {__version__}")
         raise typer.Exit()

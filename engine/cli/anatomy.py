@@ -208,7 +208,7 @@ def _print_case(console: Console, c) -> None:
         sc = c.scorecard
         console.print(f"scorecard ({sc.study.name}): score {sc.score} of {sc.n_conditions} "
                       f"({sc.n_with_data} with data)", highlight=False)
-        print_frame(console, content._odds(sc), f"historical odds at score {sc.score}")
+        print_frame(console, content.odds_rows(sc), f"historical odds at score {sc.score}")
     _print_analogs(console, c.analogs)
     console.rule(Text.from_markup(f"[bold]what happened next[/] (after {c.date.date()}; "
                                   "not knowable then)"))

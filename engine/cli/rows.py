@@ -24,12 +24,16 @@ def show_row_cmd(
     from engine.report import tables as T
     from engine.report.output import Out, check_format, emit
     from engine.report.verdict import verdict
+    from engine.runfolder import METRICS, read_table
 
     check_format(fmt)
     run = resolve_run(target)
-    metrics = pd.read_parquet(run / "metrics.parquet")
+    metrics = read_table(run, "metrics")
+    if metrics.empty:
+        raise StudyError("metrics.parquet is missing or empty", where=str(run / METRICS),
+                         fix="re-run the study")
     if not 0 <= row < len(metrics):
-        raise StudyError(f"no row {row} in {run / 'metrics.parquet'}", where="ROW",
+        raise StudyError(f"no row {row} in {run / METRICS}", where="ROW",
                          fix=f"use a row id from 0 to {len(metrics) - 1} (the # column)")
     tidy = T.tidy(metrics.iloc[[row]])
     rec = tidy.iloc[0]
@@ -40,11 +44,11 @@ def show_row_cmd(
     items += [(k, str(v)) for k, v in rec.items() if k not in skip
               and (isinstance(v, (str, list)) or T.fin(v))]
     items += list(T.metric_columns(raw).items())
-    items += [("p (HAC)", T.qfmt(raw.get("p_hac"))), ("t (HAC)", T.fnum(raw.get("t_hac"))),
-              ("median fwd", T.ret(raw.get("median_fwd"))),
-              ("base mean fwd", T.ret(raw.get("base_mean_fwd"))),
-              ("all-events hit rate", T.pct(raw.get("hit_rate"))),
-              ("note", str(raw.get("note") or "—")), ("verdict", verdict(raw))]
+    items += [("p (HAC)", T.qfmt(raw.get(M.P_HAC))), ("t (HAC)", T.fnum(raw.get(M.T_HAC))),
+              ("median fwd", T.ret(raw.get(M.MEDIAN_FWD))),
+              ("base mean fwd", T.ret(raw.get(M.BASE_MEAN_FWD))),
+              ("all-events hit rate", T.pct(raw.get(M.HIT_RATE))),
+              (M.title(M.NOTE), str(raw.get(M.NOTE) or "—")), ("verdict", verdict(raw))]
     shown = pd.DataFrame(items, columns=["field", "value"])
     emit([Out("row", tidy, display=shown, title=f"row {row}", labels=("value",),
               extra={"wrap": True})], fmt, console)

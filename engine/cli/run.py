@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from engine import metrics as M
 from engine.cli.common import FormatOpt, at_least, console, err_console, guarded
 from engine.errors import StudyError
 
@@ -61,10 +62,10 @@ def run_cmd(
     title = (f"{result.study.title} — evidence first: q, then independent events, then |edge|"
              f" (>= {floor} independent events)")
     if machine:  # every row of every episode, ranked, with its group; parameters as columns
-        ranked = rank_table(result.metrics, by="q_value", episode=None, min_independent=floor)
+        ranked = rank_table(result.metrics, by=M.Q_VALUE, episode=None, min_independent=floor)
         outs = [metrics_out(ranked, title, "metrics")]
     else:
-        table = rank_table(result.metrics, by="q_value", episode=shown, min_independent=floor)
+        table = rank_table(result.metrics, by=M.Q_VALUE, episode=shown, min_independent=floor)
         judged = table[table["group"] == "ranked"]
         outs = [metrics_out(judged.head(top), title + f" · episode {shown}", "ranked")]
         few = table[table["group"] != "ranked"]

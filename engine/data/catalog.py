@@ -140,7 +140,7 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
     )
 
 
-def _read_toml(path: Path) -> dict:
+def read_catalog_file(path: Path) -> dict:
     """The ``datasets`` table of a catalog file (checked to be a table of tables)."""
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
@@ -196,7 +196,7 @@ class Catalog:
         for path in [main, folder / "custom.toml"]:
             if not path.is_file():
                 continue
-            for id_, raw in _read_toml(path).items():
+            for id_, raw in read_catalog_file(path).items():
                 entries[id_] = _entry(id_, raw, str(path))
         return cls(entries, folder)
 

@@ -125,7 +125,7 @@ def import_csv(
     datasets.read_raw(entry, file)  # validate first: nothing is written for a bad file
     custom = catalog.root / "custom.toml"
     with _locked(catalog.root):  # concurrent imports: each reads the other's entry
-        existing = catalog_mod._read_toml(custom) if custom.is_file() else {}
+        existing = catalog_mod.read_catalog_file(custom) if custom.is_file() else {}
         existing[id_] = {
             "source": "csv", "file": str(file), "frequency": freq, "units": entry.units,
             "description": entry.description, "lag_days": lag, "columns": "value",

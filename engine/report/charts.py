@@ -123,13 +123,13 @@ def _message(text: str) -> Figure:
     return fig
 
 
-def _date_axis(ax) -> None:
+def date_axis(ax) -> None:
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _log_y(ax, values: np.ndarray) -> None:
+def log_y(ax, values: np.ndarray) -> None:
     """Log scale with plain-number labels ("2", not "2x10^0"); minor ticks are labelled
     only when the data spans less than a decade, else they would collide."""
     finite = values[np.isfinite(values) & (values > 0)]
@@ -147,7 +147,7 @@ def _log_y(ax, values: np.ndarray) -> None:
     ax.yaxis.set_minor_formatter(some if keep else NullFormatter())
 
 
-def _thin(frame: pd.DataFrame | pd.Series):
+def thin(frame: pd.DataFrame | pd.Series):
     step = max(1, math.ceil(len(frame) / MAX_POINTS))
     if step == 1:
         return frame
@@ -193,7 +193,7 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
     names = names or {}
     fig = Figure(figsize=(8, 3.6))
     ax = fig.subplots()
-    p = _thin(prices.sort_index())
+    p = thin(prices.sort_index())
     cols = [c for c in ("target", "benchmark") if c in p.columns]
     rebase = len(cols) > 1
     plotted = []
@@ -208,7 +208,7 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
     finite = np.concatenate(plotted) if plotted else np.array([])
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size and finite.max() / finite.min() > 4:
-        _log_y(ax, finite)
+        log_y(ax, finite)
     lo, hi = p.index.min(), p.index.max()
     for i, ep in enumerate(episodes):
         start, end = pd.Timestamp(ep["start"]), pd.Timestamp(ep["end"])
@@ -218,7 +218,7 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
                    alpha=0.6, lw=0, zorder=0)
         ax.text(max(start, lo), 1.0, f" {ep['name']}", transform=ax.get_xaxis_transform(),
                 fontsize=7, va="top")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_ylabel("rebased to 100" if rebase else "close")
     ax.set_title("target price with episodes shaded (price index, not total return)",
                  fontsize=10)
@@ -384,9 +384,9 @@ def _axes(ax, figsize=(7, 3.6)):
 def tested_rates(rows: pd.DataFrame) -> np.ndarray:
     """The hit rate the CI and q are about: over independent events (all events in runs
     written before that column existed)."""
-    ind = pd.to_numeric(rows.get("hit_rate_independent", pd.Series(np.nan, index=rows.index)),
+    ind = pd.to_numeric(rows.get(M.HIT_RATE_INDEPENDENT, pd.Series(np.nan, index=rows.index)),
                         errors="coerce").astype(float)
-    return ind.where(ind.notna(), rows["hit_rate"].astype(float)).to_numpy()
+    return ind.where(ind.notna(), rows[M.HIT_RATE].astype(float)).to_numpy()
 
 
 def base_paths(prices: pd.DataFrame | None, days: int, relative: bool) -> np.ndarray | None:
@@ -446,16 +446,16 @@ def plot_hit_rates(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
         sub = sub.reindex(labels)
         y = np.arange(len(labels)) - 0.35 + width * (j + 0.5)
         hit = 100 * tested_rates(sub)
-        lo = np.clip(hit - 100 * sub["ci_low"].astype(float).to_numpy(), 0, None)
-        hi = np.clip(100 * sub["ci_high"].astype(float).to_numpy() - hit, 0, None)
+        lo = np.clip(hit - 100 * sub[M.CI_LOW].astype(float).to_numpy(), 0, None)
+        hi = np.clip(100 * sub[M.CI_HIGH].astype(float).to_numpy() - hit, 0, None)
         color = COLORS[j % len(COLORS)]
         ax.errorbar(hit, y, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
                     color=color, ms=4.5, capsize=2.5, lw=1, label=f"{h} hit rate (95% CI)")
-        ax.scatter(100 * sub["base_rate"].astype(float).to_numpy(), y, marker="|", s=160,
+        ax.scatter(100 * sub[M.BASE_RATE].astype(float).to_numpy(), y, marker="|", s=160,
                    color=color, linewidths=2, label=f"{h} base rate")
         for yy, xx, row in zip(y, hit, sub.to_dict("records"), strict=True):
             if np.isfinite(xx):
-                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get('q_value'))}", (1, yy),
+                ax.annotate(f"n {T.events(row)}, q {T.qfmt(row.get(M.Q_VALUE))}", (1, yy),
                             xycoords=("axes fraction", "data"), xytext=(4, 0),
                             textcoords="offset points", va="center", fontsize=6,
                             color=color, annotation_clip=False)
@@ -475,10 +475,10 @@ def plot_equity(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Series 
     ax = _axes(ax)
     values = []
     if benchmark is not None:
-        s = _thin(benchmark.dropna())
+        s = thin(benchmark.dropna())
         ax.plot(s.index, s.to_numpy(), color="#222222", lw=1.3, ls="--", label=benchmark_label)
         values.append(s.to_numpy())
-    e = _thin(equity[list(cols)].sort_index())
+    e = thin(equity[list(cols)].sort_index())
     for k, c in enumerate(cols):
         s = e[c].astype(float)
         ax.plot(s.index, s.to_numpy(), color=COLORS[k % len(COLORS)], lw=1.0,
@@ -486,8 +486,8 @@ def plot_equity(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Series 
         values.append(s.to_numpy())
     vals = np.concatenate(values) if values else np.array([])
     if vals.size and np.all(vals[np.isfinite(vals)] > 0):
-        _log_y(ax, vals)
-    _date_axis(ax)
+        log_y(ax, vals)
+    date_axis(ax)
     ax.set_ylabel("value (start = 1, log scale)", fontsize=8)
     ax.grid(color="#f0f0f0")
     return ax
@@ -524,14 +524,14 @@ def plot_drawdown(equity: pd.DataFrame, cols: Sequence[str], benchmark: pd.Serie
     """Underwater chart: each curve's drawdown from its running peak, in %."""
     ax = _axes(ax)
     if benchmark is not None:
-        s = _thin(drawdown(benchmark.dropna()))
+        s = thin(drawdown(benchmark.dropna()))
         ax.fill_between(s.index, 100 * s.to_numpy(), 0, color="#bbbbbb", alpha=0.5, lw=0,
                         label=benchmark_label)
-    e = _thin(equity[list(cols)].sort_index())
+    e = thin(equity[list(cols)].sort_index())
     for k, c in enumerate(cols):
         s = drawdown(e[c].dropna())
         ax.plot(s.index, 100 * s.to_numpy(), color=COLORS[k % len(COLORS)], lw=0.9)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_ylabel("drawdown, %", fontsize=8)
     ax.grid(color="#f0f0f0")
     return ax
@@ -590,7 +590,7 @@ def plot_rolling_hit_rate(events: pd.DataFrame, base_rate: float, ax=None, title
     ax.set_ylim(0, 100)
     ax.set_ylabel("hit rate, %", fontsize=7)
     if not few:
-        _date_axis(ax)
+        date_axis(ax)
     ax.set_title(_short(title, 40), fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6, frameon=False, loc="lower left")
@@ -617,8 +617,8 @@ def hit_rate_figure(metrics: pd.DataFrame, horizon: str | None = None, episode: 
     """Hit rate (exact 95% CI) vs base rate of each signal's best variant, one colour per
     horizon, on a 0-100% axis."""
     m = T.ensure_columns(metrics)
-    best = T.best_variants(m, episode=episode, min_independent=_floor(manifest))
-    best = best[best["n_events"].astype(float) > 0]
+    best = T.best_variants(m, episode=episode, min_independent=min_independent_floor(manifest))
+    best = best[best[M.N_EVENTS].astype(float) > 0]
     if horizon is not None:
         best = best[best["horizon"] == horizon]
     if best.empty:
@@ -629,7 +629,8 @@ def hit_rate_figure(metrics: pd.DataFrame, horizon: str | None = None, episode: 
                     f"best variant (episode {episode})")
 
 
-def _floor(manifest: Mapping | None) -> int:
+def min_independent_floor(manifest: Mapping | None) -> int:
+    """The manifest's [study] min_independent (the default when absent or unreadable)."""
     from engine.ranking import DEFAULT_MIN_INDEPENDENT
 
     study = (manifest or {}).get("study") or {}
@@ -700,16 +701,16 @@ def equity_columns(equity: pd.DataFrame, backtest: pd.DataFrame | None,
     if metrics is not None and len(metrics):
         m = T.ensure_columns(metrics)
         h = T.middle_horizon(m, manifest)
-        best = T.best_variants(m, min_independent=_floor(manifest))
+        best = T.best_variants(m, min_independent=min_independent_floor(manifest))
         best = best[best["horizon"] == h]
         want = [f"{s}|{v}" for s, v in zip(best["signal"], best["variant"], strict=True)]
         chosen = [c for c in want if c in strat]
         if chosen:
             return chosen
-    if backtest is not None and not backtest.empty and "sharpe" in backtest.columns:
+    if backtest is not None and not backtest.empty and M.SHARPE in backtest.columns:
         b = backtest[backtest["signal"] != "buy-and-hold"].copy()
         b["col"] = b["signal"].astype(str) + "|" + b["variant"].astype(str)
-        b = b[b["col"].isin(strat)].sort_values(["sharpe", "col"], ascending=[False, True],
+        b = b[b["col"].isin(strat)].sort_values([M.SHARPE, "col"], ascending=[False, True],
                                                 na_position="last", kind="stable")
         return list(b.drop_duplicates("signal")["col"])
     return list(dict.fromkeys(strat))[:MAX_PANELS]
@@ -722,8 +723,8 @@ def matching_benchmark(equity: pd.DataFrame, backtest: pd.DataFrame | None,
     benchmark) for hedged backtests, else the target itself."""
     study = (manifest or {}).get("study") or {}
     target, bench = study.get("target") or "target", study.get("benchmark")
-    hedged = backtest is not None and "hedge" in backtest.columns and \
-        bool(backtest["hedge"].astype(bool).any())
+    hedged = backtest is not None and M.HEDGE in backtest.columns and \
+        bool(backtest[M.HEDGE].astype(bool).any())
     if hedged:
         s = _spread_index(prices)
         if s is not None:
@@ -765,7 +766,7 @@ def distribution_figure(events: pd.DataFrame | None, chosen: Sequence[tuple[str,
         return _message("no events in this run")
     ev = events[events["horizon"] == horizon]
     days = int(ev["horizon_days"].iloc[0]) if len(ev) else 0
-    base = _forward(prices, days, relative)
+    base = forward_changes(prices, days, relative)
     chosen = list(chosen)[:MAX_PANELS]
     fig, axes = _grid(len(chosen))
     for ax, (signal, variant) in zip(axes, chosen, strict=True):
@@ -776,7 +777,9 @@ def distribution_figure(events: pd.DataFrame | None, chosen: Sequence[tuple[str,
     return fig
 
 
-def _forward(prices: pd.DataFrame | None, days: int, relative: bool) -> np.ndarray | None:
+def forward_changes(prices: pd.DataFrame | None, days: int, relative: bool) -> np.ndarray | None:
+    """Every ``days``-day change of prices.parquet's target (minus the benchmark's when
+    ``relative``): the unconditional distribution a signal's returns are drawn against."""
     if prices is None or "target" not in prices.columns or days < 1:
         return None
     p = prices["target"].astype(float).to_numpy()
@@ -799,7 +802,7 @@ def rolling_hit_figure(events: pd.DataFrame | None, best: pd.DataFrame,
     for ax, row in zip(axes, rows.to_dict("records"), strict=True):
         e = events[(events["signal"] == row["signal"]) & (events["variant"] == row["variant"])
                    & (events["horizon"] == horizon)]
-        plot_rolling_hit_rate(e, T.num(row.get("base_rate")), ax=ax, title=str(row["signal"]))
+        plot_rolling_hit_rate(e, T.num(row.get(M.BASE_RATE)), ax=ax, title=str(row["signal"]))
     fig.suptitle(f"rolling hit rate at {horizon}: share of the last 20 events followed by a "
                  "positive return (dashed: base rate)", fontsize=9)
     return fig

@@ -297,7 +297,7 @@ def _rare_signals(run: RunFolder) -> list[tuple[str, str]]:
     if run.events is None or run.events.empty:
         return []
     best = T.best_variants(run.metrics, min_independent=min_independent(run.manifest))
-    n = best.groupby(["signal", "variant"], sort=False)["n_events"].max()
+    n = best.groupby(["signal", "variant"], sort=False)[M.N_EVENTS].max()
     return [k for k, v in n.items() if 0 < T.num(v) <= MAX_LISTED_EVENTS]
 
 
@@ -332,10 +332,10 @@ def validation_section(run: RunFolder) -> Section:
     s = Section("validation", "Out-of-sample validation")
 
     def side(r, pre: str) -> list[str]:
-        return [f"{T.count(r.get(pre + 'n_independent'))}",
-                T.pct(r.get(pre + "hit_rate_independent")),
-                T.pts(T.num(r.get(pre + "hit_rate_independent")) - T.num(r.get(pre + "base_rate"))),
-                T.ci(r.get(pre + "ci_low"), r.get(pre + "ci_high"))]
+        return [f"{T.count(r.get(pre + M.N_INDEPENDENT))}",
+                T.pct(r.get(pre + M.HIT_RATE_INDEPENDENT)),
+                T.pts(T.num(r.get(pre + M.HIT_RATE_INDEPENDENT)) - T.num(r.get(pre + M.BASE_RATE))),
+                T.ci(r.get(pre + M.CI_LOW), r.get(pre + M.CI_HIGH))]
 
     rows = []
     for r in v.to_dict("records"):
@@ -387,7 +387,7 @@ def walk_forward_section(run: RunFolder, mid: str | None) -> Section:
                      T.qfmt(r.get(op + M.Q_VALUE))])
     pooled_t = pd.DataFrame(rows, columns=[
         "signal", "horizon", "folds", "variants picked", "OOS n", "OOS hit", "base rate",
-        "edge", "OOS 95% CI", "mean fwd", "p", "q"])
+        M.title(M.EDGE_INDEPENDENT), "OOS 95% CI", "mean fwd", "p", "q"])
     mode = "anchored (from the first day)" if wf.get("anchored") else "rolling"
     s.blocks += [f"Each fold picks every signal's best variant on a {wf.get('train', '?')} "
                  f"train window ({mode}) by the evidence-first ranking (q over that fold's "
@@ -408,7 +408,7 @@ def walk_forward_section(run: RunFolder, mid: str | None) -> Section:
     if frows:
         s.blocks += [f"Folds at the {mid} horizon:", Table(pd.DataFrame(frows, columns=[
             "fold", "train", "test", "signal", "variant (picked in train)", "IS n", "IS hit",
-            "OOS n", "OOS hit", "base rate", "edge", "OOS 95% CI"]))]
+            "OOS n", "OOS hit", "base rate", M.title(M.EDGE_INDEPENDENT), "OOS 95% CI"]))]
     return s
 
 
@@ -525,8 +525,8 @@ def heatmap_section(m: pd.DataFrame, manifest: Mapping, horizon: str | None) -> 
         name = "sweep-" + _slug(signal)
         s.blocks.append(_chart(name, f"{signal}: edge by {', '.join(swept)}",
                                charts.sweep_figure(rows, swept, signal, horizon, order,
-                                                   charts._floor(manifest))))
-        grid = sweep_grid_table(rows, swept, horizon, order, charts._floor(manifest))
+                                                   charts.min_independent_floor(manifest))))
+        grid = sweep_grid_table(rows, swept, horizon, order, charts.min_independent_floor(manifest))
         if grid is not None:
             s.blocks.append(grid)
     if not found:

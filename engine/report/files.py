@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from engine import atomic
+from engine.report.model import Document
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -23,3 +24,17 @@ def write_atomic(path: Path, text: str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_document(doc: Document, folder: Path, stem: str) -> tuple[Path, Path]:
+    """A report ``Document`` as ``folder/stem.md`` (its charts as SVG files in
+    ``folder/stem-charts/``) and the self-contained ``folder/stem.html``, each atomically."""
+    from engine.report import html, markdown
+
+    folder = Path(folder)
+    chart_dir = f"{stem}-charts"
+    for c in doc.charts():
+        write_atomic(folder / chart_dir / f"{c.name}.svg", c.svg)
+    md = write_atomic(folder / f"{stem}.md", markdown.render(doc, chart_dir=chart_dir))
+    page = write_atomic(folder / f"{stem}.html", html.render(doc))
+    return md, page

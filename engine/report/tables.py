@@ -16,7 +16,6 @@ import pandas as pd
 from engine import metrics as M
 from engine.errors import StudyError
 from engine.formats import ci, count, fin, fnum, num, pct, pts, qfmt, ret, spct  # noqa: F401
-from engine.metrics import mean_excess, tested_edge, tested_hit_rate
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, GROUPS, rank_evidence
 from engine.ranking import best_variants as _best
 from engine.report.verdict import MIN_INDEPENDENT_STRONG, STRONG_Q, WEAK_Q, row_class, verdict  # noqa: F401
@@ -220,29 +219,22 @@ def terminal_rows(rows: pd.DataFrame, lead: Sequence[str] = ("signal", "variant"
     """(display frame, row classes, label columns) for the terminal: ``#`` (the row id for
     `study show-row`), the short lead columns, the numbers, then the long labels."""
     rows = ensure_columns(rows)
-    with_ic = bool(rows["ic"].notna().any())
+    numbers = M.table_columns(rows, columns=M.TERMINAL)  # IC only when some row has one
     short = [c for c in SHORT_LEAD if c in lead]
     labels = [c for c in LONG_LEAD if c in lead]
     records, classes = [], []
     for row in rows.to_dict("records"):
         rec = {"#": count(row.get("row"))}
         rec |= {c: str(row.get(c, "")) for c in short}
-        rec |= {"n/indep": events(row), "hit": pct(tested_hit_rate(row)),
-                "base": pct(row.get("base_rate")), "edge": pts(tested_edge(row)),
-                "95% CI": ci_short(row.get("ci_low"), row.get("ci_high")),
-                "q": qfmt(row.get("q_value")), "excess": ret(mean_excess(row))}
-        if with_ic:
-            rec["IC"] = fnum(row.get("ic"))
+        rec |= {c.title: c.cell(row) for c in numbers}
         rec |= {c: str(row.get(c, "")) for c in labels}
         records.append(rec)
         classes.append(row_class(row))
-    cols = (["#", *short, "n/indep", "hit", "base", "edge", "95% CI", "q", "excess"]
-            + (["IC"] if with_ic else []) + labels)
+    cols = ["#", *short, *(c.title for c in numbers), *labels]
     return pd.DataFrame(records, columns=cols), classes, labels
 
 
-def ci_short(lo, hi) -> str:
-    return f"{pct(lo)}–{pct(hi)}" if fin(lo) and fin(hi) else "—"
+ci_short = M.ci_short  # one definition, in the metric registry
 
 
 def tidy(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -255,7 +247,7 @@ def tidy(metrics: pd.DataFrame) -> pd.DataFrame:
     for d in parsed:
         names += [k for k in d if k not in names]
     out = m.drop(columns=["params"])
-    out["mean_excess"] = out["mean_fwd"].astype(float) - out["base_mean_fwd"].astype(float)
+    out["mean_excess"] = out[M.MEAN_FWD].astype(float) - out[M.BASE_MEAN_FWD].astype(float)
     for k in names:
         col = k if k not in out.columns else f"param_{k}"
         values = [d.get(k) for d in parsed]

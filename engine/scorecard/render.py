@@ -1,31 +1,46 @@
-"""Render a Scorecard: rich terminal view, Markdown and a self-contained HTML page."""
+"""Render a Scorecard through the report stack: ``Out`` tables for the terminal and CSV/JSON
+(``engine.report.output``), and one ``Document`` for Markdown and HTML (``engine.report``).
+
+The display tables are built once here and shared by every format, so the terminal, the
+Markdown file and the HTML page say the same thing. The score-path chart is a
+``matplotlib.figure.Figure`` (no pyplot, no backend or rcParams change) turned into
+deterministic SVG by ``engine.report.charts.to_svg``; files are written atomically.
+"""
 
 from __future__ import annotations
 
-import html
-import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from rich.console import Console
 from rich.markup import escape
 
 from engine import metrics as M
 from engine.formats import ret
+from engine.report import charts
+from engine.report.model import Bullets, Chart, Document, Section, Table
+from engine.report.output import Out, emit
 from engine.scorecard.score import Scorecard
 
 STATUS_STYLE = {"met": "green", "not met": "red", "no data": "yellow"}
+STATUS_CLASS = {"met": "strong", "no data": "nodata"}
+CAVEATS = ("price indices (no dividends)",
+           "state mode counts every day, so days are heavily overlapping: read `independent` "
+           "(non-overlapping windows) as the sample size",
+           "conditions without data are listed as such, never imputed")
 
 
 def _pct(x) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
-def _num(x) -> str:
-    return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:g}"
+def _num4(x) -> str:
+    return "—" if x is None or not np.isfinite(float(x)) else f"{float(x):.4g}"
 
+
+# --- display tables (every format) ----------------------------------------------------------
 
 def odds_table(sc: Scorecard) -> pd.DataFrame:
     o = sc.odds
@@ -37,23 +52,6 @@ def odds_table(sc: Scorecard) -> pd.DataFrame:
         "hit 95% CI": [f"{_pct(a)}–{_pct(b)}" for a, b in zip(o[M.CI_LOW], o[M.CI_HIGH],
                                                                    strict=True)],
     })
-
-
-def outs(sc: Scorecard) -> list:
-    """The scorecard's tables for ``engine.report.output.emit`` (CSV: the conditions)."""
-    from engine.report.output import Out
-
-    cond = sc.conditions.drop(columns=["description"]).copy()
-    cond.insert(0, "date", str(sc.date.date()))
-    summary = pd.DataFrame([{"date": str(sc.date.date()), "score": sc.score,
-                             "n_conditions": sc.n_conditions, "n_with_data": sc.n_with_data}])
-    return [Out("conditions", cond, title=f"conditions on {sc.date.date()}",
-                labels=("rule",)),
-            Out("score", summary, title="score"),
-            Out("odds", sc.odds, display=odds_table(sc),
-                title=f"historical odds when the score was {sc.score}"),
-            Out("monotonic", sc.monotonic, title="score vs forward return (Spearman)"),
-            Out("past", sc.past, title=f"past spells with score >= {sc.score}")]
 
 
 def conditions_display(sc: Scorecard) -> pd.DataFrame:
@@ -83,21 +81,61 @@ def conditions_report(sc: Scorecard) -> pd.DataFrame:
     return out[first + [k for k in out.columns if k not in first]]
 
 
-def _num4(x) -> str:
-    return "—" if x is None or not np.isfinite(float(x)) else f"{float(x):.4g}"
+def condition_classes(sc: Scorecard) -> list[str]:
+    return [STATUS_CLASS.get(s, "") for s in sc.conditions["status"]]
+
+
+def monotonic_display(sc: Scorecard) -> pd.DataFrame:
+    """Score vs forward return: Spearman, its block-bootstrap 95% CI and the sample."""
+    mono = sc.monotonic.copy()
+    if mono.empty:
+        return mono
+    mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
+    mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop(M.CI_LOW),
+                                                              mono.pop(M.CI_HIGH), strict=True)]
+    mono = mono.drop(columns=[M.HORIZON_DAYS], errors="ignore").rename(
+        columns={M.N_DAYS: "days", M.N_INDEPENDENT: "indep."})
+    return mono.astype(str)
+
+
+def buckets_display(sc: Scorecard) -> pd.DataFrame:
+    """Every score bucket of the full sample (episode all), both series."""
+    b = sc.buckets[sc.buckets[M.EPISODE] == "all"]
+    return pd.DataFrame({"series": b["series"], "score": b["score"].astype(str),
+                         "horizon": b[M.HORIZON], "days": b[M.N_EVENTS].astype(str),
+                         "indep.": b[M.N_INDEPENDENT].astype(str),
+                         "hit": b[M.HIT_RATE].map(_pct), "mean": b[M.MEAN_FWD].map(_pct),
+                         "median": b[M.MEDIAN_FWD].map(_pct)})
+
+
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), "—").astype(str)
+
+
+# --- terminal and machine formats -----------------------------------------------------------
+
+def outs(sc: Scorecard) -> list[Out]:
+    """The scorecard's tables for ``engine.report.output.emit`` (CSV: the conditions)."""
+    cond = sc.conditions.drop(columns=["description"]).copy()
+    cond.insert(0, "date", str(sc.date.date()))
+    summary = pd.DataFrame([{"date": str(sc.date.date()), "score": sc.score,
+                             "n_conditions": sc.n_conditions, "n_with_data": sc.n_with_data}])
+    return [Out("conditions", cond, title=f"conditions on {sc.date.date()}",
+                labels=("rule",)),
+            Out("score", summary, title="score"),
+            Out("odds", sc.odds, display=odds_table(sc),
+                title=f"historical odds when the score was {sc.score}"),
+            Out("monotonic", sc.monotonic, title="score vs forward return (Spearman)"),
+            Out("past", sc.past, title=f"past spells with score >= {sc.score}")]
 
 
 def print_scorecard(sc: Scorecard, console: Console) -> None:
     """The scorecard in the terminal, every table fitted to the width."""
-    from engine.report.output import Out, emit
-
     console.print(f"[bold]{escape(sc.study.title)}[/] — as of [bold]{sc.date.date()}[/] "
                   f"(only data published by then)", highlight=False, markup=True)
-    cond = conditions_display(sc)
-    classes = [{"met": "strong", "no data": "nodata"}.get(s, "") for s in cond["status"]]
-    tables = [Out("conditions", sc.conditions, display=cond, labels=("condition", "tested"),
-                  row_class=classes, extra={"stack_below": 50, "lead": "condition",
-                                            "keys": ("status",)},
+    tables = [Out("conditions", sc.conditions, display=conditions_display(sc),
+                  labels=("condition", "tested"), row_class=condition_classes(sc),
+                  extra={"stack_below": 50, "lead": "condition", "keys": ("status",)},
                   title=f"score {sc.score} of {sc.n_conditions} "
                   f"({sc.n_with_data} conditions with data) · value = the tested quantity "
                   "on the date (last known when no data), as of = its observation"),
@@ -105,14 +143,8 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
                   title=f"historical odds when the score was {sc.score} (on the "
                   f"{sc.n_comparable_days} days scored on the same {sc.n_with_data} "
                   "conditions)")]
-    mono = sc.monotonic.copy()
-    if not mono.empty:
-        mono["spearman"] = mono["spearman"].map(lambda v: f"{v:+.3f}")
-        mono["95% CI"] = [f"{a:+.3f} .. {b:+.3f}" for a, b in zip(mono.pop(M.CI_LOW),
-                                                                  mono.pop(M.CI_HIGH), strict=True)]
-        mono = mono.drop(columns=["horizon_days"], errors="ignore").rename(
-            columns={"n_days": "days", "n_independent": "indep."})
-        tables.append(Out("monotonic", sc.monotonic, display=mono.astype(str),
+    if not sc.monotonic.empty:
+        tables.append(Out("monotonic", sc.monotonic, display=monotonic_display(sc),
                           labels=("series",),
                           title="does a higher score mean better returns? (Spearman)"))
     past = sc.past.head(10)
@@ -122,53 +154,12 @@ def print_scorecard(sc: Scorecard, console: Console) -> None:
     emit(tables, "table", console)
 
 
-def to_markdown(sc: Scorecard) -> str:
-    conditions = conditions_report(sc)
-    lines = [f"# {sc.study.title}", "", f"As of **{sc.date.date()}**, using only data published "
-             f"by then. Score **{sc.score} of {sc.n_conditions}** ({sc.n_with_data} conditions "
-             "with data; a condition without data counts as not met).", "",
-             "## Conditions", "", _md(conditions),
-             "", f"## Historical odds when the score was {sc.score}", "",
-             f"Over the {sc.n_comparable_days} past days on which all {sc.n_with_data} "
-             "conditions that have data today also had data, scored on those conditions only.",
-             "", _md(odds_table(sc)),
-             "", "## Monotonicity (score vs forward return)", "", _md(sc.monotonic.round(4)),
-             "", "## All score buckets (episode all)", "",
-             _md(_bucket_view(sc)), "", f"## Past spells with score >= {sc.score}", "",
-             _md(sc.past.head(20).astype(str)), "", "## Episodes: conditions at the start", "",
-             _md(sc.episode_starts.astype(str)) if not sc.episode_starts.empty else "none", "",
-             "Caveats: price indices (no dividends); state mode counts every day, so days are "
-             "heavily overlapping — read `independent` (non-overlapping windows) as the sample "
-             "size; conditions without data are listed as such, never imputed."]
-    return "\n".join(lines) + "\n"
+# --- the document (Markdown and HTML) -------------------------------------------------------
 
-
-def _bucket_view(sc: Scorecard) -> pd.DataFrame:
-    b = sc.buckets[sc.buckets["episode"] == "all"]
-    return pd.DataFrame({"series": b["series"], "score": b["score"], "horizon": b["horizon"],
-                         "days": b["n_events"], "indep.": b["n_independent"],
-                         "hit": b["hit_rate"].map(_pct), "mean": b["mean_fwd"].map(_pct),
-                         "median": b["median_fwd"].map(_pct)})
-
-
-def _md(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "_none_"
-    cols = [str(c) for c in frame.columns]
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.itertuples(index=False):
-        out.append("| " + " | ".join(str(v) for v in row) + " |")
-    return "\n".join(out)
-
-
-def _score_svg(sc: Scorecard) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.hashsalt"] = "rally-study"
-    fig, ax = plt.subplots(figsize=(10, 3))
+def plot_score_path(sc: Scorecard, ax=None):
+    """Conditions met per day, the study's episodes shaded; returns the Axes."""
+    if ax is None:
+        ax = Figure(figsize=(10, 3), layout="constrained").subplots()
     path = sc.score_path
     ax.plot(path.index, path.to_numpy(), lw=0.8, color="#1f4e79")
     for ep in sc.study.episodes:
@@ -178,47 +169,64 @@ def _score_svg(sc: Scorecard) -> str:
     ax.set_ylim(-0.5, sc.n_conditions + 0.8)
     ax.set_ylabel("conditions met")
     ax.set_title("Rally score over time (episodes shaded)")
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    charts.date_axis(ax)
+    return ax
+
+
+def document(sc: Scorecard) -> Document:
+    """What the scorecard's .md and .html say."""
+    date = sc.date.date()
+    cond = conditions_report(sc)
+    episodes = ([Table(_text(sc.episode_starts))] if not sc.episode_starts.empty
+                else ["none"])
+    fig = plot_score_path(sc).figure
+    return Document(
+        title=sc.study.title,
+        lead=(f"As of {date}, using only data published by then. Score {sc.score} of "
+              f"{sc.n_conditions} ({sc.n_with_data} conditions with data; a condition "
+              "without data counts as not met)."),
+        facts=[("date", str(date)), ("score", f"{sc.score} of {sc.n_conditions}"),
+               ("conditions with data", str(sc.n_with_data)),
+               ("comparable days", str(sc.n_comparable_days))],
+        sections=[
+            Section("conditions", "Conditions", [
+                "value = the tested quantity on the date (last known when no data); as of = "
+                "the date of the observation behind it.",
+                Table(cond, row_class=condition_classes(sc))]),
+            Section("odds", f"Historical odds when the score was {sc.score}", [
+                f"Over the {sc.n_comparable_days} past days on which all {sc.n_with_data} "
+                "conditions that have data today also had data, scored on those conditions "
+                "only.", Table(odds_table(sc).astype(str))]),
+            Section("monotonic", "Monotonicity (score vs forward return)",
+                    [Table(monotonic_display(sc))]),
+            Section("buckets", "All score buckets (episode all)", [Table(buckets_display(sc))]),
+            Section("score-path", "Score path", [
+                Chart("score-path", "Rally score over time (episodes shaded)",
+                      charts.to_svg(fig, "score-path"))]),
+            Section("episodes", "Episodes: conditions at the start", episodes),
+            Section("past", f"Past spells with score >= {sc.score}",
+                    [Table(_text(sc.past.head(20)))]),
+            Section("caveats", "Caveats", [Bullets(list(CAVEATS))]),
+        ])
+
+
+def to_markdown(sc: Scorecard, chart_dir: str | None = None) -> str:
+    """The scorecard as Markdown (charts linked from ``chart_dir``, else named)."""
+    from engine.report import markdown
+
+    return markdown.render(document(sc), chart_dir=chart_dir)
 
 
 def to_html(sc: Scorecard) -> str:
-    def table(frame: pd.DataFrame) -> str:
-        return frame.to_html(index=False, na_rep="—", escape=True, border=0)
+    """The scorecard as one self-contained HTML page."""
+    from engine.report import html
 
-    cond = conditions_report(sc)
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<title>{html.escape(sc.study.title)} — {sc.date.date()}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:3px 8px;border-bottom:1px solid #ddd;
-text-align:right}}th{{background:#f3f3f3}}h1{{font-size:1.5em}}</style></head><body>
-<section id="header"><h1>{html.escape(sc.study.title)}</h1>
-<p>As of <b>{sc.date.date()}</b>, using only data published by then.
-Score <b>{sc.score} of {sc.n_conditions}</b> ({sc.n_with_data} with data).</p></section>
-<section id="conditions"><h2>Conditions</h2>{table(cond)}</section>
-<section id="odds"><h2>Historical odds when the score was {sc.score}</h2>{table(odds_table(sc))}
-</section>
-<section id="monotonic"><h2>Monotonicity</h2>{table(sc.monotonic.round(4))}</section>
-<section id="buckets"><h2>All score buckets</h2>{table(_bucket_view(sc))}</section>
-<section id="score-path"><h2>Score path</h2>{_score_svg(sc)}</section>
-<section id="episodes"><h2>Episodes: conditions at the start</h2>
-{table(sc.episode_starts) if not sc.episode_starts.empty else "<p>none</p>"}</section>
-<section id="past"><h2>Past spells with score &ge; {sc.score}</h2>{table(sc.past.head(20))}
-</section></body></html>
-"""
+    return html.render(document(sc))
 
 
 def write(sc: Scorecard, folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"scorecard-{sc.date.date()}"
-    out = []
-    for ext, text in (("md", to_markdown(sc)), ("html", to_html(sc))):
-        dest = folder / f"{stem}.{ext}"
-        tmp = folder / f".{stem}.{ext}.tmp-{os.getpid()}"
-        tmp.write_text(text)
-        os.replace(tmp, dest)
-        out.append(dest)
-    return out[0], out[1]
+    """``folder/scorecard-DATE.md`` (its chart in ``scorecard-DATE-charts/``) and
+    ``folder/scorecard-DATE.html``, each written atomically."""
+    from engine.report.files import write_document
+
+    return write_document(document(sc), folder, f"scorecard-{sc.date.date()}")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import SpecError
-from engine.study.spec import Ctx, Study, parse_date, parse_horizon
+from engine.study.fields import Ctx, parse_date, parse_horizon
+from engine.study.spec import Study
 
 MAX_N_BOOT = 100_000  # as [study] n_boot
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.study.spec import Ctx, Horizon, check_keys, parse_horizon
+from engine.study.fields import Ctx, Horizon, check_keys, parse_horizon
 
 RALLY_KEYS = {"series", "gain", "low_window", "within", "min_gap", "sustained"}
 SUSTAINED_KEYS = {"horizon", "min_return", "max_giveback"}

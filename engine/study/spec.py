@@ -7,7 +7,6 @@ the product of a signal's axes); ``engine.signals.grid`` expands the axes into v
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -21,8 +20,8 @@ from typing import Any
 
 from engine import paths
 from engine.errors import SpecError
+from engine.study.fields import Ctx, Horizon, check_keys, parse_date, parse_horizon
 
-HORIZON_UNITS = {"d": 1, "w": 5, "m": 21, "y": 252}
 MODES = ("events", "state")
 STUDY_KEYS = {"title", "question", "target", "benchmark", "horizons", "start", "end", "mode",
               "seed", "n_boot", "max_variants", "min_independent"}
@@ -39,12 +38,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$")
 DEFAULT_MAX_VARIANTS = 5000
 TOO_MANY_FIX = ("shorten the parameter lists, or raise [study] max_variants if you mean it "
                 "(and consider --executor dask)")
-
-
-@dataclass(frozen=True)
-class Horizon:
-    label: str
-    days: int
 
 
 @dataclass(frozen=True)
@@ -131,68 +124,6 @@ class Study:
 
     def signal(self, name: str) -> SignalSpec:
         return next(s for s in self.signals if s.name == name)
-
-
-# ----------------------------------------------------------------------------- helpers
-class Ctx:
-    """Carries the file name so every error says where it comes from."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, key: str, message: str, fix: str) -> SpecError:
-        return SpecError(message, where=f"{self.path} [{key}]", fix=fix)
-
-
-def parse_horizon(value: Any, ctx: Ctx, key: str = "study.horizons") -> Horizon:
-    """'1m' -> 21 trading days, '2w' -> 10, '40d' or 40 -> 40."""
-    if isinstance(value, bool):
-        raise ctx.fail(key, f"horizon {value!r} is not a horizon", "use '1m', '3m', '40d' or 40")
-    if isinstance(value, int):
-        days, label = value, f"{value}d"
-    elif isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\s*([dwmy])\s*", value.lower())):
-        days, label = int(m.group(1)) * HORIZON_UNITS[m.group(2)], value.strip().lower()
-    else:
-        raise ctx.fail(key, f"horizon {value!r} not understood",
-                       "use trading days (40 or '40d'), weeks ('2w'=10d), months ('3m'=63d) "
-                       "or years ('1y'=252d)")
-    if days <= 0 or days > 2520:
-        raise ctx.fail(key, f"horizon {value!r} gives {days} days",
-                       "a horizon must be between 1 and 2520 trading days")
-    return Horizon(label, days)
-
-
-# The dates the engine can hold (nanosecond timestamps, as pandas stores them)
-FIRST_DATE, LAST_DATE = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
-
-
-def parse_date(value: Any, ctx: Ctx, key: str) -> dt.date:
-    """A YYYY-MM-DD date (a TOML date or a string) the engine can hold; ``key`` names it in
-    the error (a study-file key, or a command-line option such as ``--start``)."""
-    date = None
-    if isinstance(value, dt.datetime):
-        date = value.date()
-    elif isinstance(value, dt.date):
-        date = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        with contextlib.suppress(ValueError):
-            date = dt.date.fromisoformat(value.strip())
-    if date is None:
-        raise ctx.fail(key, f"{value!r} is not a date", "write dates as \"YYYY-MM-DD\"")
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise ctx.fail(key, f"{date} is outside the dates this tool handles ({FIRST_DATE} .. "
-                       f"{LAST_DATE})", "write a date as YYYY-MM-DD inside that range")
-    return date
-
-
-def check_keys(raw: dict, allowed: set[str], ctx: Ctx, key: str) -> None:
-    """Refuse a key not in ``allowed`` (with a did-you-mean hint)."""
-    for k in raw:
-        if k not in allowed:
-            close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ctx.fail(f"{key}.{k}" if key else str(k), f"unknown key '{k}'",
-                           f"{hint}allowed keys: {', '.join(sorted(allowed))}")
 
 
 def _int(raw: dict, name: str, default: int, ctx: Ctx, key: str, lo: int, hi: int) -> int:

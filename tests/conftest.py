@@ -268,6 +268,11 @@ def synthetic_catalog(project: Path, synthetic_mirror: Path):
     return catalog
 
 
+# An optional addition beside the mirror's own files (catalog: optional = true); tests that pin
+# what it changes skip, or check the documented fallback, on a mirror without it.
+DFEDTAR_FILE = "fred_target/DFEDTAR_1982-2008.csv"
+
+
 @pytest.fixture(scope="session")
 def real_mirror() -> Path:
     """The real data mirror (``STUDY_DATA_MIRROR`` or ../shared/data beside the checkout)."""

@@ -479,3 +479,35 @@ def test_import_bad_inputs_write_nothing(project, tmp_path, kwargs, message, whe
     assert fix in info.value.fix
     assert not (project / "datasets/custom.toml").exists()
     assert sorted(p.name for p in (project / "datasets").iterdir()) == ["catalog.toml"]
+
+
+def test_optional_entry_the_mirror_lacks_is_skipped_not_fatal(project, synthetic_mirror):
+    """An optional input beside the mirror's own files (fred.DFEDTAR): a mirror without it
+    builds everything else, the panel omits it and says so through Panel.has."""
+    from engine.data.panel import load_panel
+
+    path = project / "datasets" / "catalog.toml"
+    path.write_text(path.read_text() + '\n[datasets."x.extra"]\noptional = true\n'
+                    'source = "fred"\nfile = "nowhere/EXTRA.csv"\nfrequency = "daily"\n'
+                    'units = "pct"\ndescription = "d"\nlag_days = 0\ncolumns = "value"\n')
+    catalog = Catalog.load()
+    assert catalog.get("x.extra").optional and not catalog.get("fred.DGS10").optional
+    out = dataops.build(catalog, ["x.extra", "index.RUT"], synthetic_mirror)
+    assert [(o.id, o.status) for o in out] == [("x.extra", "skipped"), ("index.RUT", "built")]
+    assert dataops.build_missing(catalog, ["x.extra"], synthetic_mirror) == []
+    panel, metas = load_panel(catalog, ["x.extra"], "index.RUT", mirror=synthetic_mirror)
+    assert not panel.has("x.extra") and panel.has("index.RUT") and "x.extra" not in metas
+    with pytest.raises(DataError, match="was not loaded"):
+        panel.native("x.extra")
+    assert not dataops.coverage(catalog).set_index("id").loc["x.extra", "built"]
+    # a required entry whose file is missing still fails, naming the file
+    path.write_text(path.read_text().replace("optional = true\n", ""))
+    with pytest.raises(DataError, match="mirror file missing"):
+        dataops.build(Catalog.load(), ["x.extra"], synthetic_mirror)
+
+
+def test_optional_must_be_a_boolean(tmp_path):
+    folder = write_catalog(tmp_path / "datasets", optional='"yes"')
+    with pytest.raises(DataError, match="optional must be true or false") as info:
+        Catalog.load(folder)
+    assert info.value.fix == "write optional = true"

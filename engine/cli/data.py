@@ -28,10 +28,13 @@ def data_build(
         console.print("no --mirror or STUDY_DATA_MIRROR: downloading from public sources",
                       style="yellow")
     built = up = 0
+    skipped: list[str] = []
 
     def report(outcome):
         nonlocal built, up
-        if outcome.status == "built":
+        if outcome.status == "skipped":
+            skipped.append(outcome.id)
+        elif outcome.status == "built":
             built += 1
             summary = outcome.meta.provenance.get("summary")
             if summary:  # e.g. constituent breadth: gaps, missing tickers
@@ -44,6 +47,9 @@ def data_build(
         dataops.build(catalog, ids, mirror_path, force=force, on_done=report)
     console.print(f"[green]{built} built, {up} up to date[/] in {escape(str(catalog.root))}",
                   markup=True)
+    if skipped:
+        console.print(f"skipped (optional, not in this mirror): {', '.join(skipped)}",
+                      style="yellow", highlight=False)
 
 
 @guarded

@@ -47,6 +47,9 @@ class Entry:
     zero_missing: bool = False
     inputs: tuple[str, ...] = ()
     timing: str = ""
+    # optional: an input beside the mirror's own files (documented in the catalog); when the
+    # mirror lacks it the build skips it and the families that read it run without it
+    optional: bool = False
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -121,6 +124,10 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
     if not isinstance(zero_missing, bool):
         raise DataError(f"dataset '{id_}': zero_missing must be true or false", where=where,
                         fix="write zero_missing = true")
+    optional = raw.get("optional", False)
+    if not isinstance(optional, bool):
+        raise DataError(f"dataset '{id_}': optional must be true or false", where=where,
+                        fix="write optional = true")
     tol = raw.get("tolerance", 1e-4)
     if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 1:
         raise DataError(f"dataset '{id_}': tolerance must be a number in [0, 1), got {tol!r}",
@@ -136,7 +143,7 @@ def _entry(id_: str, raw: dict, where: str) -> Entry:
         value_col=raw.get("value_col"), date_format=raw.get("date_format"),
         splice=tuple(splice), tolerance=float(tol), header=header, zero_missing=zero_missing,
         inputs=tuple(inputs),
-        timing=str(raw.get("timing", "")),
+        timing=str(raw.get("timing", "")), optional=optional,
     )
 
 

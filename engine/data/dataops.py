@@ -168,7 +168,8 @@ def build_missing(catalog: Catalog, refs: Iterable[str | None], mirror: Path | N
     """Build the datasets behind ``refs`` (``id`` or ``id:column``; ``@``-roles and None are
     skipped) that were never built (first run on a fresh machine); return their ids."""
     ids = {catalog_mod.split_ref(r)[0] for r in refs if r and not r.startswith("@")}
-    missing = [i for i in sorted(ids) if datasets.read_meta(catalog.parquet_path(i)) is None]
+    missing = [i for i in sorted(ids) if datasets.read_meta(catalog.parquet_path(i)) is None
+               and not datasets.unavailable(catalog.get(i), mirror)]
     for id_ in missing:
         if say:
             say(f"building dataset {id_}")

@@ -301,12 +301,20 @@ def _read_verified(path: Path, meta: DatasetMeta) -> pd.DataFrame | None:
 @dataclass(frozen=True)
 class BuildOutcome:
     id: str
-    status: str  # "built" | "up to date"
-    meta: DatasetMeta
+    status: str  # "built" | "up to date" | "skipped" (optional, not in the mirror)
+    meta: DatasetMeta | None
+
+
+def unavailable(entry: Entry, mirror: Path | None) -> bool:
+    """An optional entry the mirror does not hold: skipped, not an error (see Entry.optional)."""
+    return (entry.optional and mirror is not None and mirror.is_dir()
+            and not all((mirror / split_file(f)[0]).exists() for f in entry.files))
 
 
 def build_one(catalog: Catalog, entry: Entry, mirror: Path | None,
               force: bool = False) -> BuildOutcome:
+    if unavailable(entry, mirror):
+        return BuildOutcome(entry.id, "skipped", read_meta(catalog.parquet_path(entry.id)))
     parts = raw_parts(entry, mirror, catalog.root / ".download")
     src = parts[0][0]
     src_hash = sources_sha256([p for p, _ in parts])

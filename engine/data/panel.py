@@ -89,6 +89,10 @@ class Panel:
                             fix=f"use one of {list(frame.columns)}")
         return id_, col
 
+    def has(self, ref: str) -> bool:
+        """Whether ``ref``'s dataset is loaded (an optional one the mirror lacks is not)."""
+        return split_ref(ref)[0] in self.frames or ref in ("@target", "@benchmark")
+
     def native(self, ref: str) -> pd.Series:
         """Observations at their native frequency, indexed by period date, missing dropped."""
         id_, col = self.resolve(ref)
@@ -141,6 +145,10 @@ def load_panel(
     frames: dict[str, pd.DataFrame] = {}
     metas: dict[str, datasets.DatasetMeta] = {}
     for id_ in sorted(ids):
+        entry = catalog.get(id_)
+        if (datasets.unavailable(entry, mirror)
+                and datasets.read_meta(catalog.parquet_path(id_)) is None):
+            continue  # optional input the mirror lacks: Panel.has says so to the family
         frames[id_], metas[id_] = datasets.load(catalog, id_, mirror)
     tcol = catalog.get(target).default_column
     index = frames[target].index[frames[target][tcol].notna().to_numpy()]

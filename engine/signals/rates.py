@@ -249,13 +249,16 @@ def first_cut(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     `timing = "data"` is the strictly point-in-time variant: each flag appears only when the
     rate data that size the decision are published (the target's step + its lag, or the
     effective-rate window's end + its lag), a day to a week after the decision.
-    Data: `rate`, `target`, `old_target`, `decisions`. Lag: none for the decision day (the
-    statement).
+    Data: `rate`, `target`, `old_target`, `decisions`. `old_target` is an optional dataset
+    (an addition beside the mirror's own files): without it, decisions before 2008-12-16 are
+    sized from the effective rate and intermeeting moves are not added. Lag: none for the
+    decision day (the statement).
     """
     def flags(rate: str, target: str, old_target: str, decisions: str, gap_months: int,
               cut: float, timing: str):
         dec = panel.native(decisions)
-        new, old = panel.native(target), panel.native(old_target)
+        new = panel.native(target)
+        old = panel.native(old_target) if panel.has(old_target) else None
         start = new.dropna().index[0] if not new.dropna().empty else None
         days = dec.index[dec.to_numpy() > 0].union(target_steps(old, start))
         tgt = splice_target(old, new)

@@ -17,12 +17,18 @@ the signal column ``sig_col[c]`` of ``signals`` (held after day t's close = sign
 > 0), or, with ``sig_col[c] == -1``, is always wanted (buy-and-hold from the first valid
 price). NaN prices are "not live": no order, value carried at a price of 1.0 as in vectorbt's
 filled close frame (``engine.backtest`` forward-fills, so only leading rows are NaN).
+
+As in ``engine.evaluate.kernels``, each loop is written once as plain Python
+(``simulate_python``, ``moments_python``) and the compiled kernel is made from that body; the
+helpers are ``register_jitable`` (plain Python when called from Python), so the twin is
+importable and compared with the compiled kernel (``tests/test_backtest_kernel.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 REL_TOL = 1e-9  # vectorbt.utils.math_.rel_tol
 ABS_TOL = 1e-12  # vectorbt.utils.math_.abs_tol
@@ -33,7 +39,7 @@ N_LIVE, N_HELD, N_TRADES, N_CLOSED, N_WON = range(5)
 LAST_VALUE, MAX_DRAWDOWN = range(2)
 
 
-@njit(cache=True)
+@register_jitable
 def _is_close(a: float, b: float) -> bool:
     if np.isnan(a) or np.isnan(b):
         return False
@@ -44,14 +50,14 @@ def _is_close(a: float, b: float) -> bool:
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True)
+@register_jitable
 def _is_less(a: float, b: float) -> bool:
     if _is_close(a, b):
         return False
     return a < b
 
 
-@njit(cache=True)
+@register_jitable
 def _add(a: float, b: float) -> float:
     """vectorbt's ``add_nb``: a + b, or exactly 0.0 when the sum is zero within tolerance."""
     opposite = np.sign(a) != np.sign(b)
@@ -60,8 +66,7 @@ def _add(a: float, b: float) -> float:
     return a + b
 
 
-@njit(cache=True, error_model="numpy")
-def simulate(prices, asset, signals, sig_col, fees, slippage, returns, value_out):
+def simulate_python(prices, asset, signals, sig_col, fees, slippage, returns, value_out):
     """Simulate every column; write daily returns and return per-column counts and values.
 
     ``prices`` (T, A) float64; ``asset``, ``sig_col`` (C,) int64; ``signals`` (T, S) float64
@@ -227,8 +232,7 @@ def simulate(prices, asset, signals, sig_col, fees, slippage, returns, value_out
     return ints, floats
 
 
-@njit(cache=True, error_model="numpy")
-def moments(returns, prices, asset, n_live):
+def moments_python(returns, prices, asset, n_live):
     """Column sums of the daily returns of ``simulate``: sum r, sum dev^2, dev^3, dev^4 (dev =
     r - mean on live rows, 0 elsewhere; mean = sum r / live days) and sum min(r, 0)^2.
 
@@ -271,3 +275,7 @@ def moments(returns, prices, asset, n_live):
                 m4[c] += d2 * d2
     out[0], out[1], out[2], out[3], out[4] = s, m2, m3, m4, down
     return out
+
+
+simulate = njit(cache=True, error_model="numpy")(simulate_python)
+moments = njit(cache=True, error_model="numpy")(moments_python)

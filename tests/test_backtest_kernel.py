@@ -195,3 +195,26 @@ def test_backtest_imports_no_vectorbt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("case", CASES[:10],
+                         ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
+def test_python_twins_equal_the_compiled_kernels(case):
+    """simulate/moments are compiled from simulate_python/moments_python: same numbers, bit
+    for bit, on the same edge cases (leading NaN, near wipe-out, gaps, numeric signals)."""
+    _, close, _, sig = _case(**case, n=120)
+    n, k = sig.shape
+    asset = B._ffill(close)[:, None]
+    args = (asset, np.zeros(k, np.int64), sig, np.arange(k, dtype=np.int64),
+            np.full(k, 0.001), np.full(k, 0.002))
+    out = {}
+    for name, fn in (("numba", K.simulate), ("python", K.simulate_python)):
+        ret, val = np.empty((n, k)), np.empty((n, k))
+        with np.errstate(all="ignore"):
+            ints, floats = fn(*args, ret, val)
+            sums = (K.moments if name == "numba" else K.moments_python)(
+                ret, asset, args[1], ints[K.N_LIVE].astype(np.float64))
+        out[name] = (ints, floats, ret, val, sums)
+    for a, b in zip(out["numba"], out["python"], strict=True):
+        np.testing.assert_array_equal(a, b, strict=False)
+    assert out["numba"][0][K.N_TRADES].sum() > 0  # the case trades something

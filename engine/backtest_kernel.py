@@ -58,6 +58,12 @@ def _is_less(a: float, b: float) -> bool:
 
 
 @register_jitable
+def _snap(x: float) -> float:
+    """vectorbt's snapping of near-zero cash and position before an order: 0.0 within tolerance."""
+    return 0.0 if _is_close(x, 0.0) else x
+
+
+@register_jitable
 def _add(a: float, b: float) -> float:
     """vectorbt's ``add_nb``: a + b, or exactly 0.0 when the sum is zero within tolerance."""
     opposite = np.sign(a) != np.sign(b)
@@ -121,12 +127,8 @@ def simulate_python(prices, asset, signals, sig_col, fees, slippage, returns, va
                 paid = 0.0
                 if wanted and pos_now == 0.0:
                     # execute_order_nb + buy_nb with size=inf: spend all the cash
-                    cash = sim_cash[c]
-                    if _is_close(cash, 0.0):
-                        cash = 0.0
-                    position = pos_now
-                    if _is_close(position, 0.0):
-                        position = 0.0
+                    cash = _snap(sim_cash[c])
+                    position = _snap(pos_now)
                     price = p * (1 + slippage[c])
                     if cash != 0.0:
                         max_req_cash = _add(cash, -0.0) / (1 + fees[c])
@@ -140,12 +142,8 @@ def simulate_python(prices, asset, signals, sig_col, fees, slippage, returns, va
                                 filled = True
                 elif not wanted and pos_now > 0:
                     # signals_to_size_nb closes the position; sell_nb, long only
-                    cash = sim_cash[c]
-                    if _is_close(cash, 0.0):
-                        cash = 0.0
-                    position = pos_now
-                    if _is_close(position, 0.0):
-                        position = 0.0
+                    cash = _snap(sim_cash[c])
+                    position = _snap(pos_now)
                     price = p * (1 - slippage[c])
                     size_limit = min(position, abs(pos_now))
                     if (position != 0.0 and not _is_close(size_limit, 0.0)

@@ -54,13 +54,25 @@ def text_of(result) -> str:
     return flat(result.output.replace("│", " ").replace("┃", " "))
 
 
+def _absent(built) -> set[str]:
+    """Optional entries this mirror does not hold (e.g. the added fred_target file)."""
+    return {i for i, e in built["catalog"].entries.items()
+            if datasets.unavailable(e, built["mirror"])}
+
+
 def test_build_all(built):
-    n = len(Catalog.load(REPO / "datasets").entries)
+    absent = _absent(built)
+    assert all(built["catalog"].get(i).optional for i in absent)
+    n = len(Catalog.load(REPO / "datasets").entries) - len(absent)
     assert f"{n} built, 0 up to date" in text_of(built["first"])
     assert f"0 built, {n} up to date" in text_of(built["second"])  # hash check: nothing rewritten
+    if absent:
+        skipped = text_of(built["first"]).split("skipped (optional, not in this mirror): ")[1]
+        assert set(skipped.split(", ")) == absent
     parquet = sorted((built["home"] / "datasets").glob("*.parquet"))
     assert len(parquet) == n
-    assert {p.name[: -len(".parquet")] for p in parquet} == set(built["catalog"].entries)
+    assert {p.name[: -len(".parquet")] for p in parquet} == \
+        set(built["catalog"].entries) - absent
     assert not [p for p in (built["home"] / "datasets").iterdir() if p.name.startswith(".")]
 
 
@@ -92,7 +104,8 @@ def test_list_shows_every_dataset(built):
     text = text_of(built["listing"])
     for id_ in built["catalog"].entries:
         assert id_ in text
-    assert "not built" not in text
+    absent = _absent(built)
+    assert text.count("not built") == text.count("not built (optional)") == len(absent)
     assert "index.RUT daily 1987-09-10 2026-08-21 9811 yahoo 0" in text
     assert "index.GSPC daily 1927-12-30 2026-08-21 24777 yahoo 0" in text
     assert "fred.BAMLH0A0HYM2 daily 1996-12-31" in text

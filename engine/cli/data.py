@@ -62,11 +62,15 @@ def data_list(fmt: FormatOpt = "table") -> None:
     from engine.report.output import Out, check_format, emit
 
     check_format(fmt)
-    cov = dataops.coverage(Catalog.load())
+    catalog = Catalog.load()
+    cov = dataops.coverage(catalog)
     built = cov["built"].astype(bool)
+    optional = [catalog.get(i).optional for i in cov["id"]]
+    absent = pd.Series(["not built (optional)" if o else "not built" for o in optional],
+                       index=cov.index)
     shown = pd.DataFrame({
         "id": cov["id"], "frequency": cov["frequency"],
-        "first": cov["first"].where(built, "not built").astype(str),
+        "first": cov["first"].where(built, absent).astype(str),
         "last": cov["last"].where(built, "").astype(str),
         "rows": [str(r) if b else "" for r, b in zip(cov["rows"], built, strict=True)],
         "source": cov["source"], "lag_days": cov["lag_days"].astype(str),

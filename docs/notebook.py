@@ -81,7 +81,7 @@ run.plot_equity(signal=["hy-tightening", "rut-above-200d"], ax=axes[1, 0])
 run.plot_heatmap(signal="hy-tightening", horizon="3m", ax=axes[1, 1])
 if os.environ.get("NOTEBOOK_FIGURE"):
     fig.savefig(os.environ["NOTEBOOK_FIGURE"], dpi=80)
-fig  # noqa: B018 (a notebook cell shows its last expression)
+fig
 
 # %% [markdown]
 # ## Compare runs, and the rally scorecard

@@ -162,11 +162,3 @@ def test_bootstrap_ratio_twin_equals_compiled(seed, n, k, n_boot):
         fn(counts, ptr, ev_t, weight, ok, episodes, skip, 0.025, 0.975, low, high)
         res.append((low, high))
     assert_same(res[0], res[1])
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=30), st.floats(0, 1))
-def test_bootstrap_quantile_is_numpys_linear_quantile(values, q):
-    v = np.array(values)
-    np.testing.assert_allclose(bootstrap._quantile(v.copy(), q), np.quantile(v, q),
-                               rtol=1e-12, atol=1e-9)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from numba.extending import register_jitable
+
+from engine.evaluate.order_stats import quantile
 
 __all__ = ["block_counts", "event_ratio_ci", "replicate_counts"]
 
@@ -111,30 +112,10 @@ def ratio_ci_python(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi
                     n_valid += 1
             if n_valid == 0:
                 continue
-            low[k, e] = _quantile(buf[:n_valid], q_lo)
-            high[k, e] = _quantile(buf[:n_valid], q_hi)
+            low[k, e] = quantile(buf[:n_valid], q_lo)
+            high[k, e] = quantile(buf[:n_valid], q_hi)
 
 
 ratio_ci = njit(cache=True, parallel=True)(ratio_ci_python)
 
 
-@register_jitable
-def _quantile(values, q):
-    """Linear-interpolated quantile, the same arithmetic as ``stats._nan_quantiles``
-    (``np.quantile(values, q)``, method "linear").
-
-    Two order statistics by selection (``np.partition``) instead of a full sort.
-    """
-    n = len(values)
-    pos = (n - 1) * q
-    below = int(np.floor(pos))
-    above = min(below + 1, n - 1)
-    part = np.partition(values, below)
-    lo_val = part[below]
-    hi_val = lo_val
-    if above > below:
-        hi_val = part[above]
-        for i in range(above + 1, n):
-            if part[i] < hi_val:
-                hi_val = part[i]
-    return lo_val + (pos - below) * (hi_val - lo_val)

@@ -29,6 +29,8 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import register_jitable
 
+from engine.evaluate import order_stats
+
 # _hac_t_sparse: a long-run variance below CANCEL x the size of the terms it is summed from
 # has lost more than ~6 of its 16 digits to rounding; it is recomputed as dense sums it
 CANCEL = 1e-6
@@ -91,7 +93,7 @@ def dense_python(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_ha
                 sums[k, j, e, 0] = s_ev
                 sums[k, j, e, 1] = s_all
                 if ne > 0:
-                    median[k, j, e] = np.median(buf[:ne])
+                    median[k, j, e] = order_stats.median(buf[:ne])
                 if nd >= 3 and 0 < ne < nd:
                     t_hac[k, j, e] = _hac_t_dense(y, event, has, mask, nd, ne, s_ev, s_all,
                                                   h - 1, u)
@@ -330,7 +332,7 @@ def _sparse_column(events, t0, t1, fwd, valid, pv, py, pu, q, horizons, counts, 
             sums[j, e, 0] = s_ev
             sums[j, e, 1] = s_all
             if ne > 0:
-                median[j, e] = np.median(buf[:ne])
+                median[j, e] = order_stats.median(buf[:ne])
             if nd >= 3 and 0 < ne < nd:
                 t_hac[j, e] = _hac_t_sparse(evs[:ne], y, t0, t1, nd, ne, s_ev, s_all, h - 1,
                                             pv[j, e], py[j, e], q[:, j, e], d)

@@ -1,5 +1,7 @@
 """Every numba kernel is compiled from a plain-Python body (``f = njit(...)(f_python)``, as
-arch's ``recursions_python``); the twin and the compiled kernel give the same numbers.
+arch's ``recursions_python``); the twin and the compiled kernel give the same numbers. The
+evaluate kernels are compiled twice (``engine.evaluate.jit.Kernel``: parallel for big jobs,
+serial for small ones), and the two agree bit for bit.
 
 Inputs are small and random (hypothesis): signals with spells, missing data at the start, the
 end and in the middle, infinities; episodes that cut the sample; forward returns with gaps.
@@ -9,11 +11,15 @@ so the float outputs agree to 1e-12 relative (in practice bit for bit) and count
 
 from __future__ import annotations
 
+from unittest import mock
+
+import numba
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import bootstrap, kernels, stats
+from engine.evaluate import bootstrap, jit, kernels, stats
 from engine.evaluate.core import forward_returns
 
 RTOL = 1e-12
@@ -50,10 +56,19 @@ def outputs(k: int, n_h: int, n_e: int):
 
 def assert_same(a: tuple, b: tuple) -> None:
     for x, y in zip(a, b, strict=True):
+        x, y = np.asarray(x), np.asarray(y)
         if x.dtype.kind in "biu":
             np.testing.assert_array_equal(x, y)
         else:
             np.testing.assert_allclose(x, y, rtol=RTOL, atol=0, equal_nan=True)
+
+
+def assert_bitwise(a: tuple, b: tuple) -> None:
+    """Serial == parallel compilation: the same bytes."""
+    for x, y in zip(a, b, strict=True):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.dtype == y.dtype and x.shape == y.shape
+        assert x.tobytes() == y.tobytes()
 
 
 CASES = dict(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 70), k=st.integers(1, 6),
@@ -65,11 +80,14 @@ CASES = dict(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 70), k=st.integers
 def test_dense_twin_equals_compiled(seed, n, k, n_h, state):
     _, sig, horizons, ep, fwd_t = case(seed, n, k, n_h)
     cols = np.arange(k)
-    py, nb = outputs(k, len(horizons), 2), outputs(k, len(horizons), 2)
-    with np.errstate(all="ignore"):  # inf - inf in the Python twin, as numba does silently
-        kernels.dense_python(sig, fwd_t, ep, horizons, state, cols, *py)
-    kernels.dense(sig, fwd_t, ep, horizons, state, cols, *nb)
-    assert_same(py, nb)
+    res = []
+    for fn in (kernels.dense_python, kernels.dense.parallel, kernels.dense.serial):
+        out = outputs(k, len(horizons), 2)
+        with np.errstate(all="ignore"):  # inf - inf in the Python twin, as numba does silently
+            fn(sig, fwd_t, ep, horizons, state, cols, *out)
+        res.append(out)
+    assert_same(res[0], res[1])
+    assert_bitwise(res[1], res[2])
 
 
 @settings(max_examples=40, deadline=None)
@@ -78,13 +96,14 @@ def test_sparse_twin_equals_compiled(seed, n, k, n_h):
     _, sig, horizons, ep, fwd_t = case(seed, n, k, n_h)
     shared = kernels.shared_sums(fwd_t, ep, horizons)
     got = []
-    for python in (True, False):
+    for python, parallel_from in ((True, 0), (False, 0), (False, jit.PARALLEL_FROM)):
         out, fallback = outputs(k, len(horizons), 2), np.zeros(k, dtype=bool)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), mock.patch.object(jit, "PARALLEL_FROM", parallel_from):
             ptr, days = kernels.sparse(sig, fwd_t, *shared, horizons, *out, fallback,
                                        python=python)
         got.append((*out, fallback, ptr, days))
     assert_same(got[0], got[1])
+    assert_bitwise(got[1], got[2])
 
 
 def test_the_twins_are_plain_python_and_the_kernels_compiled_from_them():
@@ -97,6 +116,13 @@ def test_the_twins_are_plain_python_and_the_kernels_compiled_from_them():
              (bootstrap.ratio_ci, bootstrap.ratio_ci_python)]
     for compiled, twin in pairs:
         assert compiled.py_func is twin
+        if isinstance(compiled, jit.Kernel):
+            assert compiled.parallel.py_func is twin
+            assert compiled.serial.py_func.__code__ is twin.__code__
+            # numba's cache is keyed by qualified name: the serial copy must not share it
+            assert compiled.serial.py_func.__qualname__ == twin.__qualname__ + "_serial"
+            assert compiled.parallel.targetoptions.get("parallel") is True
+            assert not compiled.serial.targetoptions.get("parallel")
         assert type(twin).__name__ == "function"
         assert "pandas" in twin.__doc__ or "statsmodels" in twin.__doc__ or \
             "numpy" in twin.__doc__, twin.__name__
@@ -115,12 +141,13 @@ def test_path_sums_twin_equals_compiled(seed, n, k, n_steps, bench):
     ev_t = np.concatenate([np.sort(rng.choice(n, p, replace=False)) for p in per]
                           ).astype(np.int64)
     res = []
-    for fn in (kernels.path_sums_python, kernels.path_sums):
+    for fn in (kernels.path_sums_python, kernels.path_sums.parallel, kernels.path_sums.serial):
         out = (np.zeros((k, n_steps)), np.zeros((k, n_steps)), np.zeros((k, n_steps)))
         with np.errstate(all="ignore"):
             fn(close, b, ptr, ev_t, n_steps, *out)
         res.append(out)
     assert_same(res[0], res[1])
+    assert_bitwise(res[1], res[2])
 
 
 @settings(max_examples=40, deadline=None)
@@ -157,8 +184,17 @@ def test_bootstrap_ratio_twin_equals_compiled(seed, n, k, n_boot):
     episodes[1, : n // 2] = False
     skip = rng.random((k, 2)) < 0.2
     res = []
-    for fn in (bootstrap.ratio_ci_python, bootstrap.ratio_ci):
+    for fn in (bootstrap.ratio_ci_python, bootstrap.ratio_ci.parallel, bootstrap.ratio_ci.serial):
         low, high = np.full((k, 2), np.nan), np.full((k, 2), np.nan)
         fn(counts, ptr, ev_t, weight, ok, episodes, skip, 0.025, 0.975, low, high)
         res.append((low, high))
     assert_same(res[0], res[1])
+    assert_bitwise(res[1], res[2])
+
+
+@pytest.mark.parametrize(("work", "threads", "want"), [
+    (None, 2, "parallel"), (0, 2, "serial"), (jit.PARALLEL_FROM - 1, 2, "serial"),
+    (jit.PARALLEL_FROM, 2, "parallel"), (10**12, 1, "serial"), (None, 1, "parallel")])
+def test_a_kernel_runs_parallel_only_for_big_jobs(work, threads, want):
+    with mock.patch.object(numba.config, "NUMBA_NUM_THREADS", threads):
+        assert kernels.dense.pick(work) is getattr(kernels.dense, want)

@@ -17,8 +17,9 @@ any order), equal to rounding (~1e-16 relative) for float weights.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from engine.evaluate.jit import Kernel
 from engine.evaluate.order_stats import quantile
 
 __all__ = ["block_counts", "event_ratio_ci", "replicate_counts"]
@@ -69,8 +70,9 @@ def event_ratio_ci(
     high = np.full((n_k, n_e), np.nan)
     if n_k and counts.shape[1]:
         ratio_ci(counts, ev_ptr, ev_t, np.asarray(weight, np.float64),
-                  np.asarray(ok, np.bool_), np.ascontiguousarray(episodes, dtype=np.bool_),
-                  np.asarray(skip, np.bool_), alpha / 2, 1 - alpha / 2, low, high)
+                 np.asarray(ok, np.bool_), np.ascontiguousarray(episodes, dtype=np.bool_),
+                 np.asarray(skip, np.bool_), alpha / 2, 1 - alpha / 2, low, high,
+                 work=len(ev_t) * counts.shape[1] * n_e)
     return low, high
 
 
@@ -116,6 +118,6 @@ def ratio_ci_python(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi
             high[k, e] = quantile(buf[:n_valid], q_hi)
 
 
-ratio_ci = njit(cache=True, parallel=True)(ratio_ci_python)
+ratio_ci = Kernel(ratio_ci_python)
 
 

@@ -249,7 +249,7 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
         dense_cols = np.flatnonzero(fallback)
     if len(dense_cols):
         kernels.dense(sig, fwd_t, ep, horizons, mode == "state", dense_cols, counts, sums,
-                      median, t_hac)
+                      median, t_hac, work=sig.shape[0] * len(dense_cols) * n_h * n_e)
     m = _ratios(counts, sums)
     m[M.MEDIAN_FWD] = median
     m[M.T_HAC] = t_hac
@@ -422,7 +422,7 @@ def event_paths(
     squares = np.zeros((n_k, d))
     bench = None if bench_close is None else np.asarray(bench_close, dtype=np.float64)
     kernels.path_sums(np.asarray(close, dtype=np.float64), bench, ptr, t.astype(np.int64), d,
-                      count, total, squares)
+                      count, total, squares, work=len(t) * d)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, np.nan)
         var = np.where(count > 1, (squares - count * mean * mean) / (count - 1), np.nan)

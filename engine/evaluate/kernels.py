@@ -1,7 +1,8 @@
 """Compiled kernels behind ``engine.evaluate.core`` (numba; the contract is in its docstring).
 
 Each loop is written once, as plain Python (``dense_python``, ``count_edges_python``, ...),
-and the compiled kernel is made from that body (``dense = njit(...)(dense_python)``), as
+and the compiled kernels are made from that body (``dense = Kernel(dense_python)``: a
+parallel and a serial compilation, ``engine.evaluate.jit``), as
 ``arch.univariate.recursions_python`` does; the helpers they call are ``register_jitable``
 (plain Python when called from Python, compiled inline when called from a kernel). So the
 Python twin is the kernel's source, importable, covered and compared with the compiled one
@@ -26,10 +27,11 @@ the event-pair sum would cost more than a dense pass) are flagged and handed to 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import register_jitable
 
 from engine.evaluate import order_stats
+from engine.evaluate.jit import Kernel
 
 # _hac_t_sparse: a long-run variance below CANCEL x the size of the terms it is summed from
 # has lost more than ~6 of its 16 digits to rounding; it is recomputed as dense sums it
@@ -99,7 +101,7 @@ def dense_python(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_ha
                                                   h - 1, u)
 
 
-dense = njit(cache=True, parallel=True)(dense_python)
+dense = Kernel(dense_python)
 
 
 @register_jitable
@@ -183,6 +185,8 @@ def sparse(sig, fwd, valid, pv, py, pu, q, horizons, counts, sums, median, t_hac
                                 if python else (count_edges, write_edges, sparse_columns))
     n_t = sig.shape[0]
     n_chunks = max(1, min(64, n_t // 64))
+    if not python:
+        count, write, per_column = (k.pick(sig.size) for k in (count, write, per_column))
     ev_cnt, tr_cnt = count(sig, n_chunks)
     ev_ptr, ev_off = _offsets(ev_cnt)
     tr_ptr, tr_off = _offsets(tr_cnt)
@@ -240,7 +244,7 @@ def count_edges_python(sig, n_chunks):
     return ev, tr
 
 
-count_edges = njit(cache=True, parallel=True)(count_edges_python)
+count_edges = Kernel(count_edges_python)
 
 
 def write_edges_python(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):
@@ -264,7 +268,7 @@ def write_edges_python(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):
                     tr_pos[k] += 1
 
 
-write_edges = njit(cache=True, parallel=True)(write_edges_python)
+write_edges = Kernel(write_edges_python)
 
 
 def sparse_columns_python(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons,
@@ -294,7 +298,7 @@ def sparse_columns_python(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, p
                        horizons, counts[k], sums[k], median[k], t_hac[k], buf, d, evs)
 
 
-sparse_columns = njit(cache=True, parallel=True)(sparse_columns_python)
+sparse_columns = Kernel(sparse_columns_python)
 
 
 @register_jitable
@@ -497,4 +501,4 @@ def path_sums_python(close, bench, ptr, ev_t, n_steps, count, total, squares):
                     squares[k, step] += v * v
 
 
-path_sums = njit(cache=True, parallel=True, error_model="numpy")(path_sums_python)
+path_sums = Kernel(path_sums_python, error_model="numpy")

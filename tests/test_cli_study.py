@@ -8,7 +8,7 @@ COMMANDS = ("run", "list", "show", "validate", "compare", "report", "new", "scor
             "families", "rallies", "analogs", "case")
 STUDIES = ("small-cap-revisions", "breadth-thrust", "fed-pivot", "falling-yields",
            "credit-spreads", "santa-claus-rally", "technical-breakout", "macro-momentum",
-           "sector-leadership", "rally-scorecard", "small-cap-rallies")
+           "sector-leadership", "rally-scorecard", "small-cap-rallies", "fomc-windows")
 
 
 def test_help_lists_every_command_with_a_line(cli):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import statistics
@@ -152,8 +153,11 @@ def run(sizes: list[int], repeat: int, peers: list[str], cold: bool, light: bool
 
 
 def summarize(rec: dict, sizes: list[int]) -> dict:
-    med = {k: statistics.median(v["s"] for v in vals) for k, vals in rec.items()}
-    peak = {k: max(v["gib"] for v in vals) for k, vals in rec.items()}
+    # A failed run counts as never finishing: its goals FAIL (a crash is not fast).
+    med = {k: statistics.median(v["s"] if v.get("rc", 0) == 0 else math.inf for v in vals)
+           for k, vals in rec.items()}
+    peak = {k: max(v["gib"] if v.get("rc", 0) == 0 else math.inf for v in vals)
+            for k, vals in rec.items()}
     out: dict = {"median_s": med, "peak_gib": peak}
     for n in sizes:
         out[f"run_{n}_s"], out[f"run_{n}_gib"] = med.get(f"run {n}"), peak.get(f"run {n}")

@@ -161,3 +161,19 @@ def test_e2e_summary_ratios_and_goals():
     assert goals["light commands <= 2x study --help"] == "FAIL"
     assert goals["vs column-vectorized pandas >= 100x (metrics only)"] == "PASS"
     assert goals["20,000-variant default run < 20 s"] == "n/a"
+
+
+def test_e2e_a_failed_run_fails_its_goals():
+    """A run that crashed (rc != 0) after 1 s with little memory is not fast or lean: its
+    time, its memory and the ratios against it must fail the goals, not pass them."""
+    from benchmarks import e2e
+
+    rec = {"run 20000": [{"s": 1.0, "gib": 0.2, "rc": 2, "err": "boom"}],
+           "run 5000": [{"s": 1.0, "gib": 0.2}, {"s": 1.5, "gib": 0.3, "rc": 137, "err": ""}],
+           "expert 5000": [{"s": 30.0, "gib": 1.0}]}
+    out = e2e.summarize(rec, [5000, 20000])
+    goals = {g["goal"]: g["result"] for g in out["goals"]}
+    assert goals["20,000-variant default run < 20 s"] == "FAIL"
+    assert goals["20,000-variant default run < 2 GiB peak"] == "FAIL"
+    assert goals["5,000-variant default run < 8 s"] == "FAIL"
+    assert goals["vs expert peer >= 5x (default run, 1k and 5k)"] == "FAIL"

@@ -36,7 +36,7 @@ def to_svg(fig: Figure, salt: str) -> str:
     so several charts inlined in one page never share an id."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": f"rally-study:{salt}", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata=SVG_METADATA, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata=SVG_METADATA)
     return buf.getvalue()
 
 

@@ -39,7 +39,6 @@ class Kernel:
     ``work`` (cells the call touches; None = the parallel one)."""
 
     def __init__(self, python: Callable, **options) -> None:
-        self.python = python
         self.parallel = njit(cache=True, parallel=True, **options)(python)
         self.serial = njit(cache=True, **options)(_renamed(python, "_serial"))
         self.py_func = python
@@ -52,4 +51,3 @@ class Kernel:
 
     def __call__(self, *args, work: int | None = None):
         return self.pick(work)(*args)
-

@@ -182,11 +182,10 @@ def sparse(sig, fwd, valid, pv, py, pu, q, horizons, counts, sums, median, t_hac
     the plain-Python twins of the three loops (tests; same numbers, far slower).
     """
     count, write, per_column = ((count_edges_python, write_edges_python, sparse_columns_python)
-                                if python else (count_edges, write_edges, sparse_columns))
+                                if python else (k.pick(sig.size) for k in
+                                                (count_edges, write_edges, sparse_columns)))
     n_t = sig.shape[0]
     n_chunks = max(1, min(64, n_t // 64))
-    if not python:
-        count, write, per_column = (k.pick(sig.size) for k in (count, write, per_column))
     ev_cnt, tr_cnt = count(sig, n_chunks)
     ev_ptr, ev_off = _offsets(ev_cnt)
     tr_ptr, tr_off = _offsets(tr_cnt)

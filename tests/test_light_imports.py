@@ -26,7 +26,8 @@ PROBE = (
     "    code = exc.code\n"
     "else:\n"
     "    code = 0\n"
-    "mods = sorted({m.split('.')[0] for m in sys.modules})\n"
+    "mods = sorted({m.split('.')[0] for m, mod in list(sys.modules.items())\n"
+    "               if type(mod).__name__ != '_LazyModule'})  # deferred, never executed\n"
     "print('\\nPROBE ' + json.dumps({'code': code, 'mods': mods}))\n"
 )
 
@@ -54,6 +55,34 @@ def test_light_commands_import_no_numeric_engine(project: Path, args: list[str])
     code, mods = loaded(args, project)
     assert code == 0
     assert not mods & set(HEAVY), f"study {' '.join(args)} imported {sorted(mods & set(HEAVY))}"
+
+
+@pytest.mark.parametrize("args", [
+    ["list"],
+    ["show", "small-cap-revisions"],
+    ["validate", "small-cap-revisions"],
+    ["families"],
+])
+def test_study_commands_never_load_pandas(project: Path, args: list[str]) -> None:
+    """Reading and checking study files needs the families' parameter tables only: pandas (more
+    than all of ``study --help``) stays deferred (``engine.lazy``)."""
+    code, mods = loaded(args, project)
+    assert code == 0
+    assert "pandas" not in mods
+
+
+def test_deferred_pandas_loads_on_first_use() -> None:
+    """The deferred module is pandas itself once touched (same object, real attributes)."""
+    probe = ("import sys\nfrom engine.lazy import pandas as pd\n"
+             "before = type(sys.modules['pandas']).__name__\n"
+             "frame = pd.DataFrame({'a': [1.5]})\n"
+             "import pandas\n"
+             "print(before, type(pandas).__name__, pandas is pd, float(frame['a'].sum()))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.split() == ["_LazyModule", "module", "True", "1.5"]
 
 
 def test_probe_sees_heavy_imports(project: Path) -> None:

@@ -79,6 +79,16 @@ def test_registry_names_every_public_source():
     assert set(MULTI_READERS) == {"constituents", "factset_fwd_eps"}
 
 
+def test_registry_names_resolve_to_the_readers():
+    """Registry values are "module.function" resolved on use (#15): each names a function."""
+    from engine.data.sources import COMBINERS, resolve
+
+    assert resolve(READERS["fred"]) is fred.read
+    assert resolve(COMBINERS["fomc"]).__name__ == "combine"
+    for target in [*READERS.values(), *MULTI_READERS.values(), *COMBINERS.values()]:
+        assert callable(resolve(target)), target
+
+
 @pytest.mark.parametrize(("reader", "rel", "columns"), FORMATS, ids=[f[1] for f in FORMATS])
 def test_reader_returns_tidy_frame(synthetic_mirror, reader, rel, columns):
     frame = reader(synthetic_mirror / rel)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from engine import atomic
 from engine.data import splice
 from engine.data.catalog import Catalog, Entry, split_file
-from engine.data.sources import COMBINERS, MULTI_READERS, READERS, widecsv
+from engine.data.sources import COMBINERS, MULTI_READERS, READERS, resolve, widecsv
 from engine.data.sources.csvfile import read_table, tidy
 from engine.errors import DataError
 
@@ -99,7 +99,7 @@ def read_raw(entry: Entry, path: Path, column: str | None = None) -> pd.DataFram
         if entry.zero_missing:
             frame = frame.mask(frame == 0.0)
     else:
-        frame = READERS[entry.source](path)
+        frame = resolve(READERS[entry.source])(path)
     missing = [c for c in entry.columns if c not in frame.columns]
     if missing:
         raise DataError(f"dataset '{entry.id}': columns {missing} not produced by the "
@@ -149,7 +149,7 @@ def input_paths(entry: Entry, mirror: Path | None) -> list[Path]:
 
 def read_multi(entry: Entry, paths: list[Path]) -> tuple[pd.DataFrame, dict]:
     """Read a multi-input entry; the reader's build counts become the provenance summary."""
-    frame = MULTI_READERS[entry.source](paths)
+    frame = resolve(MULTI_READERS[entry.source])(paths)
     missing = [c for c in entry.columns if c not in frame.columns]
     if missing:
         raise DataError(f"dataset '{entry.id}': columns {missing} not produced by the "
@@ -166,7 +166,7 @@ def read_entry(entry: Entry, parts: list[tuple[Path, str | None]]) -> tuple[pd.D
     if entry.source in MULTI_READERS:
         return read_multi(entry, [p for p, _ in parts])
     frames = [(_label(path, column), read_raw(entry, path, column)) for path, column in parts]
-    combine = COMBINERS.get(entry.source, splice.splice)
+    combine = resolve(COMBINERS[entry.source]) if entry.source in COMBINERS else splice.splice
     return combine(frames, entry.tolerance, entry.frequency)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
 from engine.errors import DataError
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, SECTORS, Param, family, less_than, sector_refs
 from engine.signals.helpers import compare, native_stat, on_off, per_group, shift
 

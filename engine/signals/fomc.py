@@ -24,12 +24,12 @@ Two timings, one per family:
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import Param, family
 from engine.signals.helpers import per_group
 
-FIRST_STATEMENT = pd.Timestamp("1994-02-04")
+FIRST_STATEMENT = np.datetime64("1994-02-04")  # numpy, so importing the registry needs no pandas
 DECISIONS = Param("decisions", "series", "fomc.decisions",
                   help="FOMC decision days (columns meeting, scheduled)")
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from engine.errors import DataError
+from engine.lazy import pandas as pd
 
 
 # ----------------------------------------------------------------------------- grouping

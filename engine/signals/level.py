@@ -8,8 +8,8 @@ survey is first visible on the day its publication lag allows, never earlier.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family
 from engine.signals.helpers import compare, native_stat, per_group
 

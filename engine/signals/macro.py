@@ -9,8 +9,8 @@ after the month, CFNAI 25, claims 5 days after the week), as published in the cu
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family, less_than
 from engine.signals.helpers import compare, native_stat, on_off, pct_growth, per_group
 

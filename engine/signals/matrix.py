@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from engine.data.panel import Panel
+from engine.lazy import pandas as pd
 from engine.signals.grid import variants as grid_of
 from engine.study.spec import SignalSpec, Study
 

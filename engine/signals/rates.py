@@ -9,8 +9,8 @@ on its own monthly observations and each result is seen only once that month is 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family
 from engine.signals.helpers import compare, daily_change, native_stat, per_group
 

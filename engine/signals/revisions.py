@@ -9,8 +9,8 @@ interpolates quarterly reports to months; it ends 2023-06, ``shiller.ie`` runs t
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family
 from engine.signals.helpers import compare, native_stat, pct_growth, per_group
 

@@ -11,44 +11,52 @@ not look-ahead).
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-from pandas.tseries.holiday import (
-    AbstractHolidayCalendar,
-    GoodFriday,
-    Holiday,
-    USLaborDay,
-    USMartinLutherKingJr,
-    USMemorialDay,
-    USPresidentsDay,
-    USThanksgivingDay,
-    nearest_workday,
-    sunday_to_monday,
-)
+import functools
 
+import numpy as np
+
+from engine.lazy import pandas as pd
 from engine.signals.base import Param, family
 from engine.signals.helpers import n_variants
 
 
-class ExchangeHolidays(AbstractHolidayCalendar):
-    """NYSE full-day holidays (regular rules only; one-off closures are not predictable)."""
+@functools.cache
+def exchange_holidays():
+    """NYSE full-day holidays (regular rules only; one-off closures are not predictable).
 
-    rules = [  # noqa: RUF012 - pandas reads a class attribute
-        Holiday("New Year", month=1, day=1, observance=sunday_to_monday),
-        USMartinLutherKingJr, USPresidentsDay, GoodFriday, USMemorialDay,
-        Holiday("Juneteenth", month=6, day=19, start_date="2022-01-01",
-                observance=nearest_workday),
-        Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
-        USLaborDay, USThanksgivingDay,
-        Holiday("Christmas", month=12, day=25, observance=nearest_workday),
-    ]
+    Built on first use, so that importing the family registry needs no pandas (#15)."""
+    from pandas.tseries.holiday import (
+        AbstractHolidayCalendar,
+        GoodFriday,
+        Holiday,
+        USLaborDay,
+        USMartinLutherKingJr,
+        USMemorialDay,
+        USPresidentsDay,
+        USThanksgivingDay,
+        nearest_workday,
+        sunday_to_monday,
+    )
+
+    class ExchangeHolidays(AbstractHolidayCalendar):
+        rules = [  # noqa: RUF012 - pandas reads a class attribute
+            Holiday("New Year", month=1, day=1, observance=sunday_to_monday),
+            USMartinLutherKingJr, USPresidentsDay, GoodFriday, USMemorialDay,
+            Holiday("Juneteenth", month=6, day=19, start_date="2022-01-01",
+                    observance=nearest_workday),
+            Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
+            USLaborDay, USThanksgivingDay,
+            Holiday("Christmas", month=12, day=25, observance=nearest_workday),
+        ]
+
+    return ExchangeHolidays()
 
 
 def _projected_days(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     if end < start:
         return pd.DatetimeIndex([])
     days = pd.bdate_range(start, end)
-    return days.difference(ExchangeHolidays().holidays(start, end))
+    return days.difference(exchange_holidays().holidays(start, end))
 
 
 def month_positions(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ observations of the series; for daily prices that is trading days.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family, less_than
 from engine.signals.helpers import compare, native_stat, on_off, per_group
 

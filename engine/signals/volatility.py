@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from engine.lazy import pandas as pd
 from engine.signals.base import Param, family
 from engine.signals.helpers import compare, on_off, per_group
 

@@ -68,11 +68,17 @@ def read_gdp_release(path: Path, stage: str) -> pd.DataFrame:
     return frame.sort_index()
 
 
-def gdp_reader(stage: str):
-    """A one-argument reader for the source registry."""
-    if stage not in STAGES:
-        raise ValueError(stage)
-    return lambda path: read_gdp_release(Path(path), stage)
+def read_gdp_first(path: Path) -> pd.DataFrame:
+    """The advance (first) estimates: a one-argument reader for the source registry."""
+    return read_gdp_release(Path(path), "first")
+
+
+def read_gdp_second(path: Path) -> pd.DataFrame:
+    return read_gdp_release(Path(path), "second")
+
+
+def read_gdp_third(path: Path) -> pd.DataFrame:
+    return read_gdp_release(Path(path), "third")
 
 
 # ----------------------------------------------------------------------------- Philadelphia

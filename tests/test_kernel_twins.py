@@ -1,6 +1,6 @@
 """Every numba kernel is compiled from a plain-Python body (``f = njit(...)(f_python)``, as
 arch's ``recursions_python``); the twin and the compiled kernel give the same numbers. The
-evaluate kernels are compiled twice (``engine.evaluate.jit.Kernel``: parallel for big jobs,
+evaluate kernels are compiled twice (``engine.jit.Kernel``: parallel for big jobs,
 serial for small ones), and the two agree bit for bit.
 
 Inputs are small and random (hypothesis): signals with spells, missing data at the start, the
@@ -19,8 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import bootstrap, jit, kernels, stats
+from engine import jit
+from engine.evaluate import bootstrap, kernels, stats
 from engine.evaluate.core import forward_returns
+from engine.signals import kernels as signal_kernels
+from engine.signals.helpers import on_off
 
 RTOL = 1e-12
 
@@ -113,7 +116,8 @@ def test_the_twins_are_plain_python_and_the_kernels_compiled_from_them():
              (kernels.sparse_columns, kernels.sparse_columns_python),
              (kernels.path_sums, kernels.path_sums_python),
              (stats.nw_kernel, stats.nw_kernel_python),
-             (bootstrap.ratio_ci, bootstrap.ratio_ci_python)]
+             (bootstrap.ratio_ci, bootstrap.ratio_ci_python),
+             (signal_kernels._pairs_above, signal_kernels.pairs_above_python)]
     for compiled, twin in pairs:
         assert compiled.py_func is twin
         if isinstance(compiled, jit.Kernel):
@@ -198,3 +202,26 @@ def test_bootstrap_ratio_twin_equals_compiled(seed, n, k, n_boot):
 def test_a_kernel_runs_parallel_only_for_big_jobs(work, threads, want):
     with mock.patch.object(numba.config, "NUMBA_NUM_THREADS", threads):
         assert kernels.dense.pick(work) is getattr(kernels.dense, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 50), m=st.integers(1, 6),
+       k=st.integers(1, 12))
+def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
+    """trend.ma_cross's kernel: the numpy expression it replaced, bit for bit, with NaN runs
+    (warm-up), infinities and ties."""
+    rng = np.random.default_rng(seed)
+    means = rng.integers(-3, 4, (n, m)).astype(float)  # small integers: ties happen
+    means[rng.random((n, m)) < 0.2] = np.nan
+    means[rng.random((n, m)) < 0.05] = np.inf
+    first, second = rng.integers(0, m, k), rng.integers(0, m, k)
+    a, b = means[:, first], means[:, second]
+    with np.errstate(invalid="ignore"):
+        want = on_off(a > b, ~(np.isnan(a) | np.isnan(b)))
+    got = signal_kernels.pairs_above(means, first, second)
+    assert got.tobytes() == want.tobytes()
+    for fn in (signal_kernels.pairs_above_python, signal_kernels._pairs_above.parallel,
+               signal_kernels._pairs_above.serial):
+        out = np.empty_like(want)
+        fn(means, first.astype(np.int64), second.astype(np.int64), out)
+        assert out.tobytes() == want.tobytes()

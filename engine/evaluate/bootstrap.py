@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from engine.evaluate.jit import Kernel
 from engine.evaluate.order_stats import quantile
+from engine.jit import Kernel
 
 __all__ = ["block_counts", "event_ratio_ci", "replicate_counts"]
 

@@ -2,7 +2,7 @@
 
 Each loop is written once, as plain Python (``dense_python``, ``count_edges_python``, ...),
 and the compiled kernels are made from that body (``dense = Kernel(dense_python)``: a
-parallel and a serial compilation, ``engine.evaluate.jit``), as
+parallel and a serial compilation, ``engine.jit``), as
 ``arch.univariate.recursions_python`` does; the helpers they call are ``register_jitable``
 (plain Python when called from Python, compiled inline when called from a kernel). So the
 Python twin is the kernel's source, importable, covered and compared with the compiled one
@@ -31,7 +31,7 @@ from numba import prange
 from numba.extending import register_jitable
 
 from engine.evaluate import order_stats
-from engine.evaluate.jit import Kernel
+from engine.jit import Kernel
 
 # _hac_t_sparse: a long-run variance below CANCEL x the size of the terms it is summed from
 # has lost more than ~6 of its 16 digits to rounding; it is recomputed as dense sums it

@@ -12,9 +12,8 @@ import numpy as np
 
 from engine.lazy import pandas as pd
 from engine.signals.base import REQUIRED, Param, family, less_than
-from engine.signals.helpers import compare, native_stat, on_off, per_group
+from engine.signals.helpers import compare, native_stat, per_group
 
-_COLUMN_CHUNK = 512  # variants per slice when building a sweep
 SERIES = Param("series", "series", "@target", help="price series, e.g. @target or index.RUT")
 
 
@@ -39,6 +38,8 @@ def ma_cross(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     rising edge is the crossover day. Data: `series` (default the target). Lag: the series'
     catalog lag (0 for prices). NaN until `slow` observations exist.
     """
+    from engine.signals.kernels import pairs_above  # numba: not imported with the registry
+
     n_k = len(grid["fast"])
     refs, ref_code = np.unique(np.asarray(grid["series"]), return_inverse=True)
     windows = np.concatenate([grid["fast"], grid["slow"]]).astype(np.int64)
@@ -47,13 +48,7 @@ def ma_cross(panel, grid: dict[str, np.ndarray]) -> np.ndarray:
     means = np.column_stack([native_stat(panel, str(refs[key // 10_000]),
                                          lambda s, w=int(key % 10_000): _ma(s, w))
                              for key in keys])
-    fi, si = inv.ravel()[:n_k], inv.ravel()[n_k:]
-    out = np.empty((means.shape[0], n_k))
-    for a in range(0, n_k, _COLUMN_CHUNK):  # bounds the (T, chunk) temporaries
-        f, sl = means[:, fi[a:a + _COLUMN_CHUNK]], means[:, si[a:a + _COLUMN_CHUNK]]
-        with np.errstate(invalid="ignore"):
-            out[:, a:a + _COLUMN_CHUNK] = on_off(f > sl, ~(np.isnan(f) | np.isnan(sl)))
-    return out
+    return pairs_above(means, inv.ravel()[:n_k], inv.ravel()[n_k:])
 
 
 def _prior_high_gap(s: pd.Series, lookback: int) -> pd.Series:

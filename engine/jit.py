@@ -1,5 +1,5 @@
-"""Each evaluate kernel compiled twice from its Python twin: parallel for big jobs, serial for
-small ones.
+"""Each compiled kernel (evaluate, bootstrap, signal grids) built twice from its Python twin:
+parallel for big jobs, serial for small ones.
 
 Why: numba's parallel backend costs several times the compile time of the same loop compiled
 serially (on a fresh machine the flagship study spent most of its first run compiling

@@ -98,7 +98,7 @@ def run(
     sm = compute_signals(study, panel)
     timer.lap("signals")
     episodes = W.episode_masks(panel.index, study, window)
-    if not np.isfinite(sm.values[window]).any():
+    if not W.any_data_in(sm.values, window):
         raise SpecError(f"no signal has any data inside the study window for target "
                         f"{study.target}", where=f"{study.path} [signals]",
                         fix="check the signals' series coverage (`study data list`) against "

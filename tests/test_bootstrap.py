@@ -199,6 +199,6 @@ def test_event_lists_in_column_slices_equal_one_pass():
     for mode in ("events", "state"):
         ev = event_matrix(sig, mode) & mask[:, None]
         k, t = np.nonzero(ev.T)
-        got_t, got_k = core._events_in(sig, mode, mask)
+        got_t, got_k = core.events_in(sig, mode, mask)
         np.testing.assert_array_equal(got_t, t)
         np.testing.assert_array_equal(got_k, k)

@@ -584,3 +584,24 @@ def test_first_cut_on_decision_days_matches_an_independent_computation(real_mirr
         "2007-09-18": ("2007-09-19", 0.72, -4.84, -13.05, -21.09),
         "2019-07-31": ("2019-08-01", -0.92, 3.16, 9.21, 10.75),
         "2024-09-18": ("2024-09-19", 2.64, 2.77, 0.94, 16.51)}
+
+
+@pytest.mark.parametrize(("cells", "want"), [
+    ([], False),  # no data at all
+    ([(950, 1)], False),  # data only after the window
+    ([(99, 0)], False),  # ... or only before it
+    ([(899, 2)], True),  # the window's last day
+    ([(100, 0)], True),  # its first day
+    ([(500, 1, np.inf)], False),  # infinities are no data
+])
+def test_any_data_in_window(cells, want):
+    """The runner's "no signal has data inside the study window" check, read in row blocks."""
+    from engine.study.windows import any_data_in
+
+    values = np.full((1000, 3), np.nan)
+    for t, k, *v in cells:
+        values[t, k] = v[0] if v else 0.0
+    window = np.zeros(1000, dtype=bool)
+    window[100:900] = True
+    assert any_data_in(values, window, block=7) is want
+    assert any_data_in(values, window) is want

@@ -353,11 +353,13 @@ def _ic(sig, numeric, fwd, ep):
 # ----------------------------------------------------------------------------- event lists
 
 
-def _events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[np.ndarray,
-                                                                                np.ndarray]:
+def events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
     """(t, k) of every event on a day inside ``mask``, in date order within each variant.
 
-    Column slices of ``_CHUNK`` variants bound the (T, chunk) boolean temporaries.
+    Column slices of ``_CHUNK`` variants bound the (T, chunk) boolean temporaries. A run finds
+    them once for its event table and its event paths (``at=``): on a 20,000-variant sweep each
+    pass over the matrix costs seconds.
     """
     keep = None if mask is None else np.asarray(mask, dtype=bool)[:, None]
     ts, ks = [], []
@@ -377,6 +379,7 @@ def event_table(
     dates: pd.DatetimeIndex, signals: np.ndarray, numeric: np.ndarray, horizons: np.ndarray,
     mode: str, close: np.ndarray, bench_close: np.ndarray | None = None,
     mask: np.ndarray | None = None, lead: np.ndarray | None = None,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Every event with its entry date and forward return per horizon (rows with a return).
 
@@ -385,11 +388,12 @@ def event_table(
     for its entry (``signals.matrix.entry_lead``: calendar windows are known in advance and
     enter at the close before the window): its ``date`` is then the window's first day, ``lead``
     rows after the matrix row, while ``entry_date`` stays the close the return starts from.
+    ``at``: the events' (t, k) when already found (``events_in`` of the same signals and mask).
     """
     del numeric  # events of numeric signals are rising edges of value > 0, like boolean ones
     horizons = np.asarray(horizons, dtype=np.int64)
     fwd = forward_returns(close, horizons, bench_close)
-    t, k = _events_in(np.asarray(signals, dtype=np.float64), mode, mask)
+    t, k = at if at is not None else events_in(np.asarray(signals, dtype=np.float64), mode, mask)
     n_h = len(horizons)
     ret = fwd[t].reshape(-1)
     tt, kk = np.repeat(t, n_h), np.repeat(k, n_h)
@@ -408,13 +412,15 @@ def event_table(
 def event_paths(
     close: np.ndarray, signals: np.ndarray, numeric: np.ndarray, max_days: int, mode: str,
     bench_close: np.ndarray | None = None, mask: np.ndarray | None = None,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Event study: mean, std and count of the cumulative return d = 0..max_days bars after
-    entry (next close), per variant: three (K, max_days + 1) arrays."""
+    entry (next close), per variant: three (K, max_days + 1) arrays. ``at`` as in
+    ``event_table``."""
     del numeric
     sig = np.asarray(signals, dtype=np.float64)
     n_k, d = sig.shape[1], int(max_days) + 1
-    t, k = _events_in(sig, mode, mask)
+    t, k = at if at is not None else events_in(sig, mode, mask)
     ptr = np.zeros(n_k + 1, dtype=np.int64)
     np.cumsum(np.bincount(k, minlength=n_k), out=ptr[1:])
     count = np.zeros((n_k, d))

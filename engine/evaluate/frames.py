@@ -53,11 +53,12 @@ def evaluate_study(
         PAST_EPISODE_FLAG, glue), flags), flags).astype(object)
     metrics = metrics[list(M.COLUMNS)].reset_index(drop=True)
     lead = None if sm.advance is None else sm.advance.astype(np.int64) * ENTRY_LEAD
+    at = ev.events_in(sm.values, study.mode, window)
     events = ev.event_table(panel.index, sm.values, sm.numeric, horizons, study.mode, close,
-                            bench_close=bench, mask=window, lead=lead)
+                            bench_close=bench, mask=window, lead=lead, at=at)
     events = label_events(events, sm.labels, labels)
     mean, std, count = ev.event_paths(close, sm.values, sm.numeric, int(horizons.max()),
-                                      study.mode, bench_close=bench, mask=window)
+                                      study.mode, bench_close=bench, mask=window, at=at)
     return metrics, events, paths_frame(mean, std, count, sm.labels)
 
 

@@ -37,6 +37,14 @@ def window_mask(index: pd.DatetimeIndex, study: Study) -> np.ndarray:
     return mask
 
 
+def any_data_in(values: np.ndarray, window: np.ndarray, block: int = 256) -> bool:
+    """Whether any (T, K) value on a ``window`` day is finite. Reads blocks of rows and stops
+    at the first with data, instead of copying the window's rows of a matrix that can be GBs
+    (a 20,000-variant sweep spent 3 s here)."""
+    rows = np.flatnonzero(window)
+    return any(np.isfinite(values[rows[a:a + block]]).any() for a in range(0, len(rows), block))
+
+
 def check_horizons(index: pd.DatetimeIndex, window: np.ndarray, study: Study,
                    where: str) -> None:
     """Every horizon needs at least one full forward window after the study start; otherwise

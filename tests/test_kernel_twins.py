@@ -117,6 +117,9 @@ def test_the_twins_are_plain_python_and_the_kernels_compiled_from_them():
              (kernels.path_sums, kernels.path_sums_python),
              (stats.nw_kernel, stats.nw_kernel_python),
              (bootstrap.ratio_ci, bootstrap.ratio_ci_python),
+             (kernels.count_events, kernels.count_events_python),
+             (bootstrap.add_blocks, bootstrap.add_blocks_python),
+             (kernels.write_events, kernels.write_events_python),
              (signal_kernels._pairs_above, signal_kernels.pairs_above_python)]
     for compiled, twin in pairs:
         assert compiled.py_func is twin
@@ -225,3 +228,51 @@ def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
         out = np.empty_like(want)
         fn(means, first.astype(np.int64), second.astype(np.int64), out)
         assert out.tobytes() == want.tobytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(**CASES, state=st.booleans(), masked=st.booleans())
+def test_event_days_equal_numpy_and_the_twins(seed, n, k, n_h, state, masked):
+    """The event list of the event table and paths: ``np.nonzero`` of ``event_matrix`` & mask,
+    column-major, including NaN spells and infinities (which count as numbers there)."""
+    from engine.evaluate.core import event_matrix, events_in
+
+    _, sig, _, ep, _ = case(seed, n, k, n_h)
+    mode = "state" if state else "events"
+    mask = ep[1] if masked else None
+    ev = event_matrix(sig, mode) & (np.ones(n, bool) if mask is None else mask)[:, None]
+    want_k, want_t = np.nonzero(ev.T)
+    got_t, got_k = events_in(sig, mode, mask)
+    assert got_t.dtype == want_t.dtype and got_k.dtype == want_k.dtype
+    np.testing.assert_array_equal(got_t, want_t)
+    np.testing.assert_array_equal(got_k, want_k)
+    keep = np.ones(n, bool) if mask is None else mask
+    for python in (True, False):
+        t, kk = kernels.event_days(sig, keep, state, python=python)
+        np.testing.assert_array_equal(t, want_t)
+        np.testing.assert_array_equal(kk, want_k)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 60), block=st.integers(1, 70),
+       n_boot=st.integers(1, 300), sparse=st.booleans())
+def test_replicate_counts_equal_bincount_draws(seed, n, block, n_boot, sparse):
+    """The compiled day counts are ``block_counts``' bincounts of the same draws (chunks of
+    ``BOOT_CHUNK`` replicates from one generator), on the rows asked for; other rows stay 0."""
+    rng = np.random.default_rng(seed)
+    want = np.concatenate([bootstrap.block_counts(rng, n, block, min(bootstrap.BOOT_CHUNK,
+                                                                     n_boot - a)).T
+                           for a in range(0, n_boot, bootstrap.BOOT_CHUNK)], axis=1)
+    need = np.random.default_rng(seed + 1).random(n) < 0.5 if sparse else None
+    got = bootstrap.replicate_counts(n, block, n_boot, seed, need=need)
+    keep = np.ones(n, bool) if need is None else need
+    assert got[keep].tobytes() == want[keep].tobytes()
+    assert not got[~keep].any()
+    starts = np.random.default_rng(seed).integers(0, n, size=(min(n_boot, 128), -(-n // block)))
+    outs = []
+    for fn in (bootstrap.add_blocks_python, bootstrap.add_blocks.parallel,
+               bootstrap.add_blocks.serial):
+        out = np.zeros((n, starts.shape[0]))
+        fn(starts, block, keep, 0, out)
+        outs.append(out)
+    assert outs[0].tobytes() == outs[1].tobytes() == outs[2].tobytes()

@@ -36,18 +36,47 @@ def block_counts(rng: np.random.Generator, n_rows: int, block: int, n_boot: int)
     return np.bincount(flat, minlength=n_boot * n_rows).reshape(n_boot, n_rows).astype(float)
 
 
-def replicate_counts(n_rows: int, block: int, n_boot: int, seed: int) -> np.ndarray:
+def replicate_counts(n_rows: int, block: int, n_boot: int, seed: int,
+                     need: np.ndarray | None = None) -> np.ndarray:
     """(T, n_boot) day counts of every replicate, drawn exactly as ``block_bootstrap_ci`` does.
 
     Transposed so that one day's counts across replicates are contiguous (the kernel adds
-    whole rows).
+    whole rows). ``need`` (T,) bool: only those rows are filled (the event days an interval
+    can read); the others stay 0 and, never written, cost no memory (``np.zeros`` pages are
+    mapped on first write). The block starts are drawn as in ``block_counts`` either way.
     """
     rng = np.random.default_rng(seed)
-    out = np.empty((n_rows, int(n_boot)))
+    out = np.zeros((n_rows, int(n_boot)))
+    keep = np.ones(n_rows, dtype=np.bool_) if need is None else np.asarray(need, np.bool_)
+    n_blocks = -(-n_rows // int(block))
     for start in range(0, int(n_boot), BOOT_CHUNK):
         size = min(BOOT_CHUNK, int(n_boot) - start)
-        out[:, start:start + size] = block_counts(rng, n_rows, int(block), size).T
+        starts = rng.integers(0, n_rows, size=(size, n_blocks))
+        add_blocks(starts, int(block), keep, start, out, work=size * n_rows)
     return out
+
+
+def add_blocks_python(starts, block, need, first, out):
+    """Add replicate ``first + b``'s day counts into column ``first + b`` of ``out`` (T, B),
+    rows with ``need`` only: replicate b is the first T days of the circular blocks
+    ``starts[b, j] .. starts[b, j] + block - 1``. numpy: ``block_counts(...).T``, whose
+    ``np.bincount`` counts the same days (whole numbers, so the same floats)."""
+    n_rows = out.shape[0]
+    for b in prange(starts.shape[0]):
+        col = first + b
+        pos = 0
+        for j in range(starts.shape[1]):
+            s = starts[b, j]
+            for i in range(block):
+                if pos >= n_rows:
+                    break
+                t = (s + i) % n_rows
+                if need[t]:
+                    out[t, col] += 1.0
+                pos += 1
+
+
+add_blocks = Kernel(add_blocks_python)
 
 
 def event_ratio_ci(

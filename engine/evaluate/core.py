@@ -305,8 +305,9 @@ def _bootstrap_cis(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None)
     for j, h in enumerate(horizons):
         if skip[:, j].all():
             continue
-        counts = bootstrap.replicate_counts(sig.shape[0], int(h), n_boot, seed)
         ok = np.isfinite(fwd[:, j])
+        counts = bootstrap.replicate_counts(sig.shape[0], int(h), n_boot, seed,
+                                            need=ok & ep.any(axis=0))
         hit = (fwd[:, j] > 0).astype(np.float64)
         ret = np.where(ok, fwd[:, j], 0.0)
         out[0][:, j], out[1][:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, hit, ok, ep,
@@ -355,24 +356,15 @@ def _ic(sig, numeric, fwd, ep):
 
 def events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[np.ndarray,
                                                                                np.ndarray]:
-    """(t, k) of every event on a day inside ``mask``, in date order within each variant.
-
-    Column slices of ``_CHUNK`` variants bound the (T, chunk) boolean temporaries. A run finds
-    them once for its event table and its event paths (``at=``): on a 20,000-variant sweep each
-    pass over the matrix costs seconds.
-    """
-    keep = None if mask is None else np.asarray(mask, dtype=bool)[:, None]
-    ts, ks = [], []
-    for a in range(0, signals.shape[1], _CHUNK):
-        ev = event_matrix(signals[:, a:a + _CHUNK], mode)
-        if keep is not None:
-            ev &= keep
-        k, t = np.nonzero(ev.T)
-        ts.append(t)
-        ks.append(k + a)
-    if not ts:
+    """(t, k) of every event on a day inside ``mask``, in date order within each variant
+    (``event_matrix``'s events; two compiled passes, ``kernels.event_days``). A run finds them
+    once for its event table and its event paths (``at=``)."""
+    sig = np.asarray(signals, dtype=np.float64)
+    keep = (np.ones(sig.shape[0], dtype=np.bool_) if mask is None
+            else np.ascontiguousarray(mask, dtype=np.bool_))
+    if sig.shape[1] == 0 or sig.shape[0] == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    return np.concatenate(ts), np.concatenate(ks)
+    return kernels.event_days(sig, keep, mode == "state")
 
 
 def event_table(

@@ -270,6 +270,69 @@ def write_edges_python(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):
 write_edges = Kernel(write_edges_python)
 
 
+@register_jitable(inline="always")
+def _is_event(sig, t, k, state):
+    """``core.event_matrix``'s test: on (> 0), and in events mode off (<= 0) the day before;
+    NaN is neither (infinities compare as numbers, as there)."""
+    if not sig[t, k] > 0:
+        return False
+    return state or (t > 0 and sig[t - 1, k] <= 0)
+
+
+def count_events_python(sig, mask, state, n_chunks):
+    """Events per (row chunk, column) on ``mask`` days, rows read contiguously.
+
+    numpy: ``(core.event_matrix(sig, mode) & mask[:, None])`` summed per row chunk."""
+    n_t, n_k = sig.shape
+    step = (n_t + n_chunks - 1) // n_chunks
+    cnt = np.zeros((n_chunks, n_k), dtype=np.int64)
+    for ch in prange(n_chunks):
+        c = cnt[ch]
+        for t in range(ch * step, min(n_t, (ch + 1) * step)):
+            if mask[t]:
+                for k in range(n_k):
+                    if _is_event(sig, t, k, state):
+                        c[k] += 1
+    return cnt
+
+
+count_events = Kernel(count_events_python)
+
+
+def write_events_python(sig, mask, state, n_chunks, off, out_t):
+    """The days of ``count_events``' events, column by column in time order (CSR).
+
+    numpy: ``np.nonzero((event_matrix(sig, mode) & mask[:, None]).T)[1]``."""
+    n_t, n_k = sig.shape
+    step = (n_t + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        pos = off[ch].copy()
+        for t in range(ch * step, min(n_t, (ch + 1) * step)):
+            if mask[t]:
+                for k in range(n_k):
+                    if _is_event(sig, t, k, state):
+                        out_t[pos[k]] = t
+                        pos[k] += 1
+
+
+write_events = Kernel(write_events_python)
+
+
+def event_days(sig, mask, state: bool, python: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(t, k) of every event on a ``mask`` day, ordered by column then day (as
+    ``np.nonzero(events.T)``), in two streaming passes over the matrix and no (T, K)
+    temporaries. ``python``: the plain-Python twins (tests)."""
+    count, write = ((count_events_python, write_events_python) if python
+                    else (k.pick(sig.size) for k in (count_events, write_events)))
+    n_chunks = max(1, min(64, sig.shape[0] // 64))
+    cnt = count(sig, mask, state, n_chunks)
+    ptr, off = _offsets(cnt)
+    t = np.empty(ptr[-1], dtype=np.intp)
+    write(sig, mask, state, n_chunks, off, t)
+    k = np.repeat(np.arange(sig.shape[1], dtype=np.intp), np.diff(ptr))
+    return t, k
+
+
 def sparse_columns_python(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, pu, q, horizons,
                           counts, sums, median, t_hac, fallback):
     """Per column: its data span from the transitions, then the statistics from its edges.

@@ -41,18 +41,23 @@ def to_svg(fig: Figure, salt: str) -> str:
 
 
 def render_pending(charts: Sequence) -> None:
-    """Fill ``svg`` of every chart still holding its ``figure`` (``model.Chart``), then drop
-    the figure. Several charts render in forked worker processes, one per core (at most
-    ``STUDY_REPORT_PROCESSES``, default all cores; 1 = here, one by one): matplotlib's layout
-    and SVG drawing are most of a report's time, and each chart's SVG is the same text
-    wherever it is drawn (``to_svg`` is deterministic)."""
+    """Fill ``svg`` of every chart still holding its ``figure`` (``model.Chart``: a Figure, or
+    a callable that builds one), then drop the figure. Several charts are built and rendered
+    in forked worker processes, one per core (at most ``STUDY_REPORT_PROCESSES``, default all
+    cores; 1 = here, one by one): building the figures, matplotlib's layout and SVG drawing
+    are most of a report's time, and each chart's SVG is the same text wherever it is drawn
+    (``to_svg`` is deterministic)."""
     pending = [c for c in charts if c.figure is not None]
     jobs = [(c.figure, c.name) for c in pending]
     for chart, svg in zip(pending, _render_all(jobs), strict=True):
         chart.svg, chart.figure = svg, None
 
 
-_JOBS: list[tuple[Figure, str]] = []  # read by forked workers (inherited, never pickled)
+_JOBS: list[tuple[object, str]] = []  # read by forked workers (inherited, never pickled)
+
+
+def _draw(figure, salt: str) -> str:
+    return to_svg(figure() if callable(figure) else figure, salt)
 
 
 def _workers(n_jobs: int) -> int:
@@ -73,8 +78,7 @@ def _workers(n_jobs: int) -> int:
 
 
 def _render_job(i: int) -> str:
-    fig, salt = _JOBS[i]
-    return to_svg(fig, salt)
+    return _draw(*_JOBS[i])
 
 
 def _worker_init() -> None:
@@ -84,10 +88,10 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
-def _render_all(jobs: list[tuple[Figure, str]]) -> list[str]:
+def _render_all(jobs: list[tuple[object, str]]) -> list[str]:
     workers = _workers(len(jobs))
     if workers < 2:
-        return [to_svg(fig, salt) for fig, salt in jobs]
+        return [_draw(fig, salt) for fig, salt in jobs]
     import multiprocessing
 
     global _JOBS

@@ -6,8 +6,9 @@ report re-rendered years later shows exactly what the run found.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -51,9 +52,11 @@ def build(run: RunFolder) -> Document:
     return doc
 
 
-def _chart(name: str, title: str, fig) -> Chart:
-    """The chart, its SVG rendered by ``build`` with the others (in parallel when it can)."""
-    return Chart(name, title, "", figure=fig)
+def _chart(name: str, title: str, figure: Callable, *args, **kwargs) -> Chart:
+    """The chart, drawn as ``figure(*args, **kwargs)`` and rendered to SVG by ``build`` with
+    the others: building a figure costs as much as drawing it, so both happen in the worker
+    processes (``charts.render_pending``)."""
+    return Chart(name, title, "", figure=functools.partial(figure, *args, **kwargs))
 
 
 # --- header -------------------------------------------------------------------------------
@@ -182,7 +185,7 @@ def hit_rate_section(m: pd.DataFrame, manifest: Mapping) -> Section:
     s.blocks += ["Dots: hit rate of each signal's best variant with its 95% CI; bars: the base "
                  "rate over the same window. n and q for every dot are in the table above.",
                  _chart("hit-rates", "hit rate vs base rate by signal and horizon",
-                        charts.hit_rate_figure(m, manifest=manifest))]
+                        charts.hit_rate_figure, m, manifest=manifest)]
     return s
 
 
@@ -202,8 +205,8 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
                  "events are averaged as if independent, so the band is too narrow when "
                  "events cluster.",
                  _chart("event-study", "mean cumulative return after events vs all days",
-                        charts.event_study_figure(run.paths, run.metrics, horizon,
-                                                  run.manifest, run.prices))]
+                        charts.event_study_figure, run.paths, run.metrics, horizon,
+                        run.manifest, run.prices)]
     events = _events(run)
     if events is not None:
         relative = bool((run.manifest.get("study") or {}).get("benchmark"))
@@ -211,9 +214,9 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
         best = T.best_variants(run.metrics, min_independent=floor)
         s.blocks += [
             _chart("distributions", f"{horizon} forward returns after events vs every day",
-                   charts.distribution_figure(events, chosen, horizon, run.prices, relative)),
+                   charts.distribution_figure, events, chosen, horizon, run.prices, relative),
             _chart("rolling-hit", f"rolling hit rate at {horizon}",
-                   charts.rolling_hit_figure(events, best, horizon)),
+                   charts.rolling_hit_figure, events, best, horizon),
             Table(event_table(events, chosen, horizon),
                   caption=f"the last {EVENT_ROWS} events of each signal's best variant at "
                   f"{horizon}: signal date, entry (next close), forward return, outcome"),
@@ -277,7 +280,7 @@ def episodes_section(run: RunFolder, horizon: str | None) -> Section:
         labels = {"target": str(study.get("target") or "target"),
                   "benchmark": str(study.get("benchmark") or "benchmark")}
         s.blocks.append(_chart("prices", "target price with episodes shaded",
-                               charts.price_figure(run.prices, eps, labels)))
+                               charts.price_figure, run.prices, eps, labels))
     return s
 
 
@@ -422,8 +425,8 @@ def backtest_section(run: RunFolder) -> Section:
         return s
     if run.equity is not None:
         s.blocks.append(_chart("equity", "equity and drawdown vs the matching benchmark",
-                               charts.equity_figure(run.equity, run.backtest, run.metrics,
-                                                    run.prices, run.manifest)))
+                               charts.equity_figure, run.equity, run.backtest, run.metrics,
+                               run.prices, run.manifest))
     else:
         s.blocks.append(f"Equity curves {NOT_AVAILABLE} (no equity.parquet).")
     if run.backtest is not None:
@@ -524,8 +527,8 @@ def heatmap_section(m: pd.DataFrame, manifest: Mapping, horizon: str | None) -> 
         found = True
         name = "sweep-" + _slug(signal)
         s.blocks.append(_chart(name, f"{signal}: edge by {', '.join(swept)}",
-                               charts.sweep_figure(rows, swept, signal, horizon, order,
-                                                   charts.min_independent_floor(manifest))))
+                               charts.sweep_figure, rows, swept, signal, horizon, order,
+                               charts.min_independent_floor(manifest)))
         grid = sweep_grid_table(rows, swept, horizon, order, charts.min_independent_floor(manifest))
         if grid is not None:
             s.blocks.append(grid)

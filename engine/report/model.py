@@ -27,7 +27,8 @@ class Chart:
     name: str
     title: str
     svg: str
-    # the matplotlib Figure while ``svg`` is still to be rendered (``charts.render_pending``)
+    # while ``svg`` is still to be rendered (``charts.render_pending``): a matplotlib Figure,
+    # or a callable that builds one (built in the worker that renders it)
     figure: object | None = field(default=None, repr=False, compare=False)
 
 

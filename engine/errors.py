@@ -15,12 +15,23 @@ class StudyError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, *, where: str | None = None, fix: str | None = None):
+        self.message = message
         self.where = where
         self.fix = fix
         parts = [f"{where}: {message}" if where else message]
         if fix:
             parts.append(f"Fix: {fix}")
         super().__init__("\n".join(parts))
+
+    def __reduce__(self):
+        """Pickled whole (message, where, fix): report charts are built in worker processes,
+        whose errors reach the parent by pickle."""
+        return _rebuild, (type(self), self.message, self.where, self.fix)
+
+
+def _rebuild(cls: type[StudyError], message: str, where: str | None,
+             fix: str | None) -> StudyError:
+    return cls(message, where=where, fix=fix)
 
 
 class DataError(StudyError):

@@ -276,3 +276,20 @@ def test_replicate_counts_equal_bincount_draws(seed, n, block, n_boot, sparse):
         fn(starts, block, keep, 0, out)
         outs.append(out)
     assert outs[0].tobytes() == outs[1].tobytes() == outs[2].tobytes()
+
+
+def test_event_days_refuse_a_mask_of_another_length():
+    """The compiled passes read ``mask[t]`` without bounds checks: a wrong length is an error,
+    never a read past the array."""
+    from engine.evaluate.core import events_in
+
+    with pytest.raises(ValueError, match=r"mask must be \(5,\)"):
+        events_in(np.ones((5, 2)), "events", np.ones(4, dtype=bool))
+
+
+def test_compiled_helpers_refuse_out_of_range_inputs():
+    """Arrays the kernels index without bounds checks are checked before the call."""
+    with pytest.raises(ValueError, match=r"need must be \(10,\)"):
+        bootstrap.replicate_counts(10, 2, 5, 0, need=np.ones(9, dtype=bool))
+    with pytest.raises(IndexError, match="out of range for 2 columns"):
+        signal_kernels.pairs_above(np.ones((3, 2)), [0], [2])

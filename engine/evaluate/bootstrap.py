@@ -48,6 +48,8 @@ def replicate_counts(n_rows: int, block: int, n_boot: int, seed: int,
     rng = np.random.default_rng(seed)
     out = np.zeros((n_rows, int(n_boot)))
     keep = np.ones(n_rows, dtype=np.bool_) if need is None else np.asarray(need, np.bool_)
+    if keep.shape != (n_rows,):  # the kernel reads need[t] unchecked
+        raise ValueError(f"need must be ({n_rows},), got {keep.shape}")
     n_blocks = -(-n_rows // int(block))
     for start in range(0, int(n_boot), BOOT_CHUNK):
         size = min(BOOT_CHUNK, int(n_boot) - start)

@@ -362,6 +362,9 @@ def events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[
     sig = np.asarray(signals, dtype=np.float64)
     keep = (np.ones(sig.shape[0], dtype=np.bool_) if mask is None
             else np.ascontiguousarray(mask, dtype=np.bool_))
+    if sig.ndim != 2 or keep.shape != (sig.shape[0],):  # the kernel reads mask[t] unchecked
+        raise ValueError(f"mask must be ({sig.shape[0]},) for signals {sig.shape}, "
+                         f"got {keep.shape}")
     if sig.shape[1] == 0 or sig.shape[0] == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     return kernels.event_days(sig, keep, mode == "state")

@@ -41,6 +41,9 @@ def pairs_above(means: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.
     means = np.ascontiguousarray(means, dtype=np.float64)
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
+    for idx in (first, second):  # the kernel indexes unchecked
+        if idx.size and (idx.min() < 0 or idx.max() >= means.shape[1]):
+            raise IndexError(f"column index out of range for {means.shape[1]} columns")
     out = np.empty((means.shape[0], len(first)))
     if out.size:
         _pairs_above(means, first, second, out, work=out.size)

@@ -1,5 +1,6 @@
-"""Layout of the signals layer: a family module imports the registry and the shared helpers,
-never another family module (issue 10: valuation -> credit -> rates, revisions -> macro)."""
+"""Layout of the signals layer: a family module imports the registry, the shared helpers and
+the compiled kernels, never another family module (issue 10: valuation -> credit -> rates,
+revisions -> macro)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def signal_imports(path: Path) -> set[str]:
 
 def test_the_family_modules_are_the_drivers():
     assert {"credit", "rates", "macro", "valuation", "revisions"} <= family_modules()
-    assert not family_modules() & {"base", "helpers", "grid", "matrix", "combine"}
+    assert not family_modules() & {"base", "helpers", "kernels", "grid", "matrix", "combine"}
 
 
 def test_no_family_module_imports_another_family_module():
@@ -48,14 +49,14 @@ def test_no_family_module_imports_another_family_module():
         "a family imports another family; move the shared helper to engine/signals/helpers.py")
 
 
-def test_families_import_only_the_registry_and_the_helpers_from_the_signals_layer():
+def test_families_import_only_the_registry_the_helpers_and_the_kernels():
     for m in sorted(family_modules()):
-        assert signal_imports(SIGNALS / f"{m}.py") <= {"base", "helpers"}, m
+        assert signal_imports(SIGNALS / f"{m}.py") <= {"base", "helpers", "kernels"}, m
 
 
 def test_the_shared_layer_imports_no_family():
     fams = family_modules()
-    for m in ("base", "helpers"):
+    for m in ("base", "helpers", "kernels"):
         assert not signal_imports(SIGNALS / f"{m}.py") & fams, m
 
 

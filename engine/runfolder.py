@@ -337,10 +337,14 @@ def ensure_columns(metrics: pd.DataFrame, where: str = "metrics") -> pd.DataFram
         if c not in out.columns:
             out[c] = ""
     edge = pd.to_numeric(out[M.EDGE], errors="coerce").astype(float)
-    diff = (pd.to_numeric(out[M.HIT_RATE], errors="coerce").astype(float)
-            - pd.to_numeric(out[M.BASE_RATE], errors="coerce").astype(float))
-    out[M.EDGE] = edge.where(edge.notna(), diff)
+    out[M.EDGE] = edge.where(edge.notna(), _rate_diff(out))
     return out
+
+
+def _rate_diff(metrics: pd.DataFrame) -> pd.Series:
+    """hit rate - base rate, the edge of rows whose edge column is blank."""
+    return (pd.to_numeric(metrics[M.HIT_RATE], errors="coerce").astype(float)
+            - pd.to_numeric(metrics[M.BASE_RATE], errors="coerce").astype(float))
 
 
 def _complete(metrics: pd.DataFrame) -> bool:
@@ -350,9 +354,7 @@ def _complete(metrics: pd.DataFrame) -> bool:
     if not ("row" in cols and M.PARAMS in cols and all(c in cols for c in M.NUMERIC)
             and all(c in cols for c in M.TEXT)) or metrics[M.EDGE].dtype != np.float64:
         return False
-    diff = (pd.to_numeric(metrics[M.HIT_RATE], errors="coerce").astype(float)
-            - pd.to_numeric(metrics[M.BASE_RATE], errors="coerce").astype(float))
-    return not (metrics[M.EDGE].isna() & diff.notna()).any()
+    return not (metrics[M.EDGE].isna() & _rate_diff(metrics).notna()).any()
 
 
 def _dated(frame: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -22,15 +22,20 @@ from numba import prange
 from engine.evaluate.order_stats import quantile
 from engine.jit import Kernel
 
-__all__ = ["block_counts", "event_ratio_ci", "replicate_counts"]
+__all__ = ["block_counts", "block_starts", "event_ratio_ci", "replicate_counts"]
 
 BOOT_CHUNK = 128  # replicates per draw of block starts; fixed so results never depend on it
 
 
+def block_starts(rng: np.random.Generator, n_rows: int, block: int, n_boot: int) -> np.ndarray:
+    """(n_boot, ceil(T / block)) first days of each replicate's circular blocks: the one draw
+    behind ``block_counts`` and ``replicate_counts``, so both resample the same histories."""
+    return rng.integers(0, n_rows, size=(n_boot, -(-n_rows // block)))
+
+
 def block_counts(rng: np.random.Generator, n_rows: int, block: int, n_boot: int) -> np.ndarray:
     """(n_boot, T) matrix: how many times each day appears in each circular-block replicate."""
-    n_blocks = -(-n_rows // block)
-    starts = rng.integers(0, n_rows, size=(n_boot, n_blocks))
+    starts = block_starts(rng, n_rows, block, n_boot)
     days = (starts[:, :, None] + np.arange(block)).reshape(n_boot, -1)[:, :n_rows] % n_rows
     flat = (days + (np.arange(n_boot) * n_rows)[:, None]).ravel()
     return np.bincount(flat, minlength=n_boot * n_rows).reshape(n_boot, n_rows).astype(float)
@@ -50,10 +55,9 @@ def replicate_counts(n_rows: int, block: int, n_boot: int, seed: int,
     keep = np.ones(n_rows, dtype=np.bool_) if need is None else np.asarray(need, np.bool_)
     if keep.shape != (n_rows,):  # the kernel reads need[t] unchecked
         raise ValueError(f"need must be ({n_rows},), got {keep.shape}")
-    n_blocks = -(-n_rows // int(block))
     for start in range(0, int(n_boot), BOOT_CHUNK):
         size = min(BOOT_CHUNK, int(n_boot) - start)
-        starts = rng.integers(0, n_rows, size=(size, n_blocks))
+        starts = block_starts(rng, n_rows, int(block), size)
         add_blocks(starts, int(block), keep, start, out, work=size * n_rows)
     return out
 

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -78,12 +79,36 @@ def clean_stale(folder: Path) -> list[Path]:
 
 
 terminated = False  # set once SIGTERM arrived (typer may turn the exception into exit 130)
+REDELIVER_AFTER_S = 0.02
 
 
 def _raise_terminated(signum, frame) -> None:
     global terminated
     terminated = True
     raise Terminated(signum)
+
+
+def _redeliver_lost(default_hook):
+    """A ``sys.unraisablehook`` that keeps a SIGTERM from being lost.
+
+    The handler runs between any two bytecodes, so it can raise inside a ``__del__``, a weakref
+    callback or an at-fork hook (logging's, when the report forks its workers), where Python
+    prints the exception and carries on: the run would finish and print a traceback. Instead
+    the exception is dropped quietly and the signal sent again a moment later, from a thread,
+    when the main thread has left that context (and again, should it be unlucky twice).
+    """
+    def hook(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, Terminated):
+            default_hook(unraisable)
+            return
+        import threading
+
+        timer = threading.Timer(REDELIVER_AFTER_S, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.daemon = True
+        timer.start()
+
+    hook.quiet_terminated = True
+    return hook
 
 
 def install_sigterm_handler() -> None:
@@ -93,3 +118,5 @@ def install_sigterm_handler() -> None:
     """
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, _raise_terminated)
+        if not getattr(sys.unraisablehook, "quiet_terminated", False):
+            sys.unraisablehook = _redeliver_lost(sys.unraisablehook)

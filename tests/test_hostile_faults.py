@@ -16,6 +16,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -124,6 +125,54 @@ def test_sigterm_during_run_cleans_up(hostile, delay):
         assert "terminated" in err and "nothing half-written was kept" in err, err
         assert before.new_runs() == []
     before.unchanged()
+
+
+# The handler can fire inside a context where Python prints an exception and carries on
+# (a __del__, an at-fork hook such as logging's when the report forks its workers): CI once
+# caught a run that printed a traceback there and then finished. The signal must not be lost.
+LOST_SIGNAL = """
+import os, signal, sys, time
+from engine import atomic
+from engine.errors import Terminated
+
+atomic.install_sigterm_handler()
+
+
+def send_and_spin():
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(100_000):  # the handler runs here, inside the ignoring context
+        pass
+
+
+class Dies:
+    def __del__(self):
+        send_and_spin()
+
+
+if sys.argv[1] == "del":
+    Dies()
+else:
+    os.register_at_fork(after_in_parent=send_and_spin)
+    if os.fork() == 0:
+        os._exit(0)
+try:
+    time.sleep(10)
+    print("carried on")
+except Terminated:
+    print("terminated", atomic.terminated)
+"""
+
+
+@pytest.mark.parametrize("context", ["del", "fork"])
+def test_sigterm_inside_an_ignoring_context_is_not_lost(context, tmp_path):
+    script = tmp_path / "lost.py"
+    script.write_text(LOST_SIGNAL)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(script), context], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.strip() == "terminated True", (done.stdout, done.stderr)
+    assert done.stderr == ""  # no "Exception ignored ... Traceback"
+    assert time.perf_counter() - started < 8  # redelivered at once, not after the sleep
 
 
 @pytest.mark.slow

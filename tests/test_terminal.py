@@ -180,3 +180,32 @@ def test_emit_json_turns_nan_into_null():
          "json", Console(file=out))
     assert json.loads(out.getvalue()) == {"t": [{"a": 1.0, "d": "2024-01-02T00:00:00"},
                                                 {"a": None, "d": None}]}
+
+
+def test_records_converts_by_column_as_plain_did_cell_by_cell():
+    """The column-at-a-time ``records`` gives the values of ``_plain`` on every cell of
+    ``to_dict("records")`` (its former body), for each kind of column a table holds."""
+    from engine.report.output import _plain, records
+
+    frame = pd.DataFrame({
+        "f": [1.5, np.nan, np.inf, -np.inf, 0.1 + 0.2],
+        "f32": np.array([0.1, np.nan, 2.0, 3.0, 4.0], dtype=np.float32),
+        "i": np.arange(5, dtype=np.int64),
+        "u": np.arange(5, dtype=np.uint8),
+        "b": [True, False, True, False, True],
+        "Int": pd.array([21, None, 3, 4, 5], dtype="Int64"),
+        "s": ["a", None, "c", "d", "e"],
+        "obj": [{"x": 1.0}, [np.float64(2.0), np.nan], None, np.int64(7), float("nan")],
+        "when": pd.to_datetime(["2024-01-02", None, "2025-06-30", "2026-01-01", "1927-12-30"]),
+        "day": [pd.Timestamp("2024-01-02").date()] * 5,
+        "cat": pd.Categorical(["x", "y", "x", None, "y"]),
+    })
+    frame[3] = [np.nan, 1.0, 2.0, 3.0, 4.0]  # a non-string column name
+    old = [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    new = records(frame)
+    assert json.dumps(new) == json.dumps(old)
+    assert [[type(v) for v in r.values()] for r in new] == \
+        [[type(v) for v in r.values()] for r in old]
+    assert new[1]["f"] is None and new[2]["f"] is None and new[0]["f"] == 1.5
+    assert new[0]["f32"] == float(np.float32(0.1)) and new[1]["when"] is None
+    assert records(frame.iloc[:, :0]) == [{}] * 5 and records(frame.iloc[:0]) == []

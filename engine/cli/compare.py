@@ -40,5 +40,6 @@ def compare_cmd(
                               min_independent=min_independent)
     machine = fmt in ("csv", "json")
     title = f"compare — by {by}, episode {episode}" + (f", horizon {horizon}" if horizon else "")
-    emit([metrics_out(table if machine else table.head(top), title, "compare")], fmt, console)
+    rows = table if machine else table.head(top)
+    emit([metrics_out(rows, title, "compare", display=not machine)], fmt, console)
     (err_console if machine else console).print(f"wrote {md} and {html}", highlight=False)

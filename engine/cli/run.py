@@ -63,7 +63,7 @@ def run_cmd(
              f" (>= {floor} independent events)")
     if machine:  # every row of every episode, ranked, with its group; parameters as columns
         ranked = rank_table(result.metrics, by=M.Q_VALUE, episode=None, min_independent=floor)
-        outs = [metrics_out(ranked, title, "metrics")]
+        outs = [metrics_out(ranked, title, "metrics", display=False)]
     else:
         table = rank_table(result.metrics, by=M.Q_VALUE, episode=shown, min_independent=floor)
         judged = table[table["group"] == "ranked"]

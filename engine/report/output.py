@@ -104,11 +104,28 @@ def _write(console: Console, text: str) -> None:
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts: NaN/NA -> None, numpy scalars -> Python, dates -> ISO."""
-    out = []
-    for row in frame.to_dict("records"):
-        out.append({str(k): _plain(v) for k, v in row.items()})
-    return out
+    """Rows as JSON-ready dicts: NaN/NA -> None, numpy scalars -> Python, dates -> ISO.
+
+    Converted a column at a time (``_plain`` on every cell took 3 s for a sweep's 80,000
+    rows); the same values as ``_plain`` on each cell of ``frame.to_dict("records")``."""
+    keys = [str(k) for k in frame.columns]
+    columns = [_plain_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list:
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
+    if kind and kind in "iub":
+        return column.to_numpy().tolist()
+    if kind == "f":
+        values = column.to_numpy()
+        out = values.tolist()
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            out[i] = None
+        return out
+    return [_plain(v) for v in column.tolist()]
 
 
 def _plain(v):

@@ -494,3 +494,72 @@ def test_two_sided_normal_p():
                                [1.0, 0.05, 0.05], rtol=1e-6)
     assert np.isnan(stats.two_sided_normal_p(np.nan))
     assert stats.two_sided_normal_p(30.0) > 0  # no underflow to 0 from 1 - cdf
+
+
+# ---------------------------------------------------------- scipy.stats without scipy.stats
+def _same_bits(got, want) -> None:
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape
+    assert np.array_equal(got.view(np.int64), want.view(np.int64)), \
+        np.flatnonzero(got.view(np.int64) != want.view(np.int64))[:5]
+
+
+_EDGE_K = [-np.inf, -3, -1, -0.5, 0, 0.5, 1, 2, 7, 9.5, 10, 11, 1e6, np.inf, np.nan]
+_EDGE_N = [-1, 0, 1, 2.5, 10, 10, 10, 37, 1000]
+_EDGE_P = [-0.1, 0.0, 1e-300, 1e-9, 0.3, 0.5, 0.999999, 1.0, 1.1, np.nan]
+
+
+def test_binom_twins_equal_scipy_stats_on_every_edge():
+    """Off the support, at its ends, non-integer k and n, p at and beyond 0 and 1, NaN."""
+    from engine.evaluate import dists
+
+    k, n, p = (a.ravel() for a in np.meshgrid(_EDGE_K, _EDGE_N, _EDGE_P, indexing="ij"))
+    with np.errstate(all="ignore"):
+        for ours, theirs in [(dists.binom_pmf, ss.binom.pmf), (dists.binom_cdf, ss.binom.cdf),
+                             (dists.binom_sf, ss.binom.sf)]:
+            _same_bits(ours(k, n, p), theirs(k, n, p))
+            _same_bits(ours(3, 10, 0.4), theirs(3, 10, 0.4))
+            assert np.ndim(ours(3, 10, 0.4)) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5000), st.floats(1e-6, 1 - 1e-6), st.integers(0, 2**32 - 1))
+def test_binom_twins_equal_scipy_stats_on_random_tables(n_max, p, seed):
+    """Random (k, n, p) of the sizes the binomial test sees: integer k in and around [0, n]."""
+    from engine.evaluate import dists
+
+    rng = np.random.default_rng(seed)
+    n = rng.integers(1, n_max + 1, 200)
+    k = rng.integers(-2, n + 3)
+    pp = np.clip(rng.normal(p, 0.1, 200), 1e-9, 1 - 1e-9)
+    for ours, theirs in [(dists.binom_pmf, ss.binom.pmf), (dists.binom_cdf, ss.binom.cdf),
+                         (dists.binom_sf, ss.binom.sf)]:
+        _same_bits(ours(k, n, pp), theirs(k, n, pp))
+        _same_bits(ours(k.astype(np.float64), n, pp), theirs(k.astype(np.float64), n, pp))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_beta_ppf_twin_equals_scipy_stats(seed):
+    """The Clopper-Pearson quantiles: q in [0, 1] with its ends, a and b from 1e-300 up."""
+    from engine.evaluate import dists
+
+    rng = np.random.default_rng(seed)
+    q = np.concatenate([[0.0, 1.0, 0.025, 0.975, -0.1, 1.1, np.nan], rng.random(93)])
+    a = np.concatenate([[1e-300, 1.0, 0.0, -1.0, 3.0, 5.0, 2.0], rng.integers(1, 4000, 93)])
+    b = np.concatenate([[1.0, 1e-300, 2.0, 4.0, 0.0, np.nan, 7.0], rng.integers(1, 4000, 93)])
+    with np.errstate(all="ignore"):
+        _same_bits(dists.beta_ppf(q, a, b), ss.beta.ppf(q, a, b))
+    assert np.ndim(dists.beta_ppf(0.5, 2.0, 3.0)) == 0
+
+
+def test_evaluation_statistics_do_not_import_scipy_stats():
+    """The point of ``dists``: the evaluation's statistics load without scipy.stats."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport engine.evaluate.stats\n"
+             "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "False"

@@ -19,8 +19,8 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 from scipy import special
-from scipy.stats import beta, binom
 
+from engine.evaluate import dists  # scipy.stats binom/beta without importing scipy.stats
 from engine.evaluate.bootstrap import BOOT_CHUNK
 from engine.evaluate.bootstrap import block_counts as _block_counts  # one owner
 
@@ -90,7 +90,7 @@ def binomial_pvalue(k: np.ndarray, n: np.ndarray, p0: np.ndarray) -> np.ndarray:
 
 def _binom_two_sided(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """scipy's two-sided binomtest for 1-d arrays with 0 < p < 1 and valid k, n."""
-    d = binom.pmf(k, n, p)
+    d = dists.binom_pmf(k, n, p)
     target = d * _BINOM_RERR
     mean = n * p
     pval = np.ones_like(d)  # k == n * p: p-value is exactly 1
@@ -98,13 +98,13 @@ def _binom_two_sided(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     if low.any():
         kl, nl, pl, tl = k[low], n[low], p[low], target[low]
         ix = _bisect_pmf(nl, pl, -1.0, -tl, np.ceil(pl * nl), nl)
-        y = nl - ix + (tl == binom.pmf(ix, nl, pl))
-        pval[low] = binom.cdf(kl, nl, pl) + binom.sf(nl - y, nl, pl)
+        y = nl - ix + (tl == dists.binom_pmf(ix, nl, pl))
+        pval[low] = dists.binom_cdf(kl, nl, pl) + dists.binom_sf(nl - y, nl, pl)
     high = k > mean
     if high.any():
         kh, nh, ph, th = k[high], n[high], p[high], target[high]
         ix = _bisect_pmf(nh, ph, 1.0, th, np.zeros_like(kh), np.floor(ph * nh))
-        pval[high] = binom.cdf(ix, nh, ph) + binom.sf(kh - 1, nh, ph)
+        pval[high] = dists.binom_cdf(ix, nh, ph) + dists.binom_sf(kh - 1, nh, ph)
     return np.minimum(pval, 1.0)
 
 
@@ -122,7 +122,7 @@ def _bisect_pmf(n: np.ndarray, p: np.ndarray, sign: float, d: np.ndarray,
     while active.size:
         a_lo, a_hi = lo[active], hi[active]
         mid = a_lo + np.floor((a_hi - a_lo) / 2)
-        val = sign * binom.pmf(mid, n[active], p[active])
+        val = sign * dists.binom_pmf(mid, n[active], p[active])
         below, above = val < d[active], val > d[active]
         lo[active[below]] = mid[below] + 1
         hi[active[above]] = mid[above] - 1
@@ -131,7 +131,7 @@ def _bisect_pmf(n: np.ndarray, p: np.ndarray, sign: float, d: np.ndarray,
         active = active[~hit]
         active = active[lo[active] < hi[active]]
     rest = np.isnan(found)
-    val = sign * binom.pmf(lo[rest], n[rest], p[rest])
+    val = sign * dists.binom_pmf(lo[rest], n[rest], p[rest])
     found[rest] = np.where(val <= d[rest], lo[rest], lo[rest] - 1)
     return found
 
@@ -161,8 +161,8 @@ def exact_binomial_ci(k: np.ndarray, n: np.ndarray, alpha: float = 0.05,
         ok = (n_arr >= 1) & (k_arr >= 0) & (k_arr <= n_arr)
     kk, nn = np.where(ok, k_arr, 0.0), np.where(ok, n_arr, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(kk > 0, beta.ppf(alpha / 2, np.maximum(kk, 1e-300), nn - kk + 1), 0.0)
-        high = np.where(kk < nn, beta.ppf(1 - alpha / 2, kk + 1, np.maximum(nn - kk, 1e-300)),
+        low = np.where(kk > 0, dists.beta_ppf(alpha / 2, np.maximum(kk, 1e-300), nn - kk + 1), 0.0)
+        high = np.where(kk < nn, dists.beta_ppf(1 - alpha / 2, kk + 1, np.maximum(nn - kk, 1e-300)),
                         1.0)
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 

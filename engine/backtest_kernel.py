@@ -243,8 +243,9 @@ def moments_python(returns, prices, asset, n_live):
     out = np.zeros((5, n_cols))
     if n_rows == 0:
         return out
-    s = np.zeros(n_cols)
-    down = np.zeros(n_cols)
+    # the sums accumulate in the rows of ``out`` (assigning arrays to its rows instead would
+    # compile numba's shape-mismatch message, seconds of string code, on a fresh machine)
+    s, m2, m3, m4, down = out[0], out[1], out[2], out[3], out[4]
     for t in range(n_rows):
         for c in range(n_cols):
             r = returns[t, c]
@@ -256,9 +257,6 @@ def moments_python(returns, prices, asset, n_live):
                 s[c] += r
                 down[c] += d * d
     mean = s / n_live
-    m2 = np.zeros(n_cols)
-    m3 = np.zeros(n_cols)
-    m4 = np.zeros(n_cols)
     for t in range(n_rows):
         for c in range(n_cols):
             dev = returns[t, c] - mean[c] if np.isfinite(prices[t, asset[c]]) else 0.0
@@ -271,7 +269,6 @@ def moments_python(returns, prices, asset, n_live):
                 m2[c] += d2
                 m3[c] += d2 * dev
                 m4[c] += d2 * d2
-    out[0], out[1], out[2], out[3], out[4] = s, m2, m3, m4, down
     return out
 
 

@@ -340,7 +340,9 @@ def sparse_columns_python(ev_ptr, ev_t, tr_ptr, tr_t, n_t, fwd, valid, pv, py, p
     pandas: the numbers of ``dense`` (``reference.naive_metrics``, statsmodels HAC t) for a
     column whose data is one unbroken span; other columns are flagged in ``fallback``."""
     n_k = len(ev_ptr) - 1
-    max_h = horizons.max()
+    max_h = 0
+    for h in horizons:  # not horizons.max(): numba's array max compiles for 0.6 s
+        max_h = max(max_h, h)
     for k in prange(n_k):
         trs = tr_t[tr_ptr[k]:tr_ptr[k + 1]]
         if len(trs) == 0:

@@ -105,7 +105,8 @@ def _redeliver_lost(default_hook):
 
         timer = threading.Timer(REDELIVER_AFTER_S, os.kill, (os.getpid(), signal.SIGTERM))
         timer.daemon = True
-        timer.start()
+        with contextlib.suppress(RuntimeError):  # no new threads at shutdown: it ends anyway
+            timer.start()
 
     hook.quiet_terminated = True
     return hook

@@ -107,3 +107,34 @@ def test_calendar_returns_by_hand():
     assert list(out["partial"]) == [True, False, True]
 
 
+
+
+def test_event_study_shows_each_signals_best_variant_that_has_paths():
+    """The best variant at the horizon when paths has it; else the signal's first variant in
+    paths; a signal without paths is left out. Variants stored as numbers match their text."""
+    from engine.report import tables as T
+
+    m = metrics_frame()
+    best = T.best_variants(m)
+    best = best[(best["horizon"] == "3m") & (best["n_events"] > 0)]
+    wanted = [(str(s), str(v)) for s, v in zip(best["signal"], best["variant"], strict=True)]
+    assert len(wanted) >= 2
+    pairs = m[["signal", "variant"]].drop_duplicates()
+    paths = pairs.loc[pairs.index.repeat(3)].assign(day=np.tile(np.arange(3), len(pairs)))
+    assert charts.event_study_variants(paths, m, "3m") == wanted
+
+    (s0, v0), (s1, _) = wanted[0], wanted[1]
+    fewer = paths[~((paths["signal"] == s0) & (paths["variant"] == v0))
+                  & (paths["signal"] != s1)]
+    first = fewer.loc[fewer["signal"] == s0, "variant"].iloc[0]
+    assert first != v0
+    assert charts.event_study_variants(fewer, m, "3m") == \
+        [(s0, first)] + [w for w in wanted[2:]]
+
+    numeric = m.assign(variant=m["variant"].astype("category").cat.codes.astype(int))
+    npaths = numeric[["signal", "variant"]].drop_duplicates()
+    got = charts.event_study_variants(npaths.assign(day=0), numeric, "3m")
+    nbest = T.best_variants(numeric)
+    nbest = nbest[(nbest["horizon"] == "3m") & (nbest["n_events"] > 0)]
+    assert got == [(str(s), str(v)) for s, v in zip(nbest["signal"], nbest["variant"],
+                                                     strict=True)]

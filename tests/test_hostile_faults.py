@@ -122,9 +122,28 @@ def test_sigterm_during_run_cleans_up(hostile, delay):
     visible_runs_are_complete(hostile)
     if code not in (0, -signal.SIGTERM):  # -15: still starting up, nothing written yet
         assert code == 143, (code, err)
-        assert "terminated" in err and "nothing half-written was kept" in err, err
-        assert before.new_runs() == []
+        if before.new_runs():  # the signal came once the folder was in place (printing)
+            assert "terminated; the run had finished and is kept" in err, err
+        else:
+            assert "terminated" in err and "nothing half-written was kept" in err, err
     before.unchanged()
+
+
+def test_sigterm_after_the_run_folder_is_in_place_says_it_is_kept(hostile, cli, monkeypatch):
+    """A signal while the table prints: the complete run stays, and the message says so."""
+    from engine.cli import run as run_cli
+    from engine.errors import Terminated
+
+    def terminated(*args, **kwargs):
+        raise Terminated(signal.SIGTERM)
+
+    before = Snapshot(hostile)
+    monkeypatch.setattr(run_cli, "_print_changes", terminated)
+    result = cli("run", "good", "--no-report")
+    assert result.exit_code == 143, result.text
+    assert "terminated; the run had finished and is kept" in result.text
+    assert len(before.new_runs()) == 1
+    visible_runs_are_complete(hostile)
 
 
 # The handler can fire inside a context where Python prints an exception and carries on

@@ -9,7 +9,7 @@ import typer
 
 from engine import metrics as M
 from engine.cli.common import FormatOpt, at_least, console, err_console, guarded
-from engine.errors import StudyError
+from engine.errors import StudyError, Terminated
 
 
 @guarded
@@ -35,14 +35,10 @@ def run_cmd(
     """Run a study: evaluate every signal variant, print the ranked table, write a run folder."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from engine.report import rank_table
-    from engine.report.output import check_format, emit
-    from engine.report.terminal import metrics_out
+    from engine.report.output import check_format
     from engine.runner import Overrides, run
 
     check_format(fmt)
-    machine = fmt in ("csv", "json")
-
     at_least(top, 1, "--top")
     if executor not in ("local", "dask"):
         raise StudyError(f"executor {executor!r} not allowed", where="--executor",
@@ -55,6 +51,21 @@ def run_cmd(
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting", total=None)
         result = run(name, ov, progress=lambda msg: bar.update(task, description=msg))
+    try:  # the run folder is in place: a SIGTERM from here on must not say otherwise
+        _show(result, fmt, top, episode)
+    except Terminated:
+        err_console.print(f"terminated; the run had finished and is kept: {result.run_dir}",
+                          highlight=False)
+        raise typer.Exit(143) from None
+
+
+def _show(result, fmt: str, top: int, episode: list[str] | None) -> None:
+    """The ranked table (or every row, for csv/json) and the run's one-line summary."""
+    from engine.report import rank_table
+    from engine.report.output import emit
+    from engine.report.terminal import metrics_out
+
+    machine = fmt in ("csv", "json")
     notes = err_console if machine else console  # machine formats: only data on stdout
     _print_changes(result, notes)
     shown = episode[0] if episode else "all"
@@ -79,9 +90,9 @@ def run_cmd(
     emit(outs, fmt, console)
     t = result.manifest.timings
     notes.print(f"run folder: {result.run_dir}\n"
-                  f"{result.manifest.n_variants} variants, {len(result.metrics)} rows · "
-                  f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
-                  + ")", highlight=False)
+                f"{result.manifest.n_variants} variants, {len(result.metrics)} rows · "
+                f"{sum(t.values()):.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in t.items())
+                + ")", highlight=False)
 
 
 def _episodes_out(result):

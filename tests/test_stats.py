@@ -522,6 +522,18 @@ def test_binom_twins_equal_scipy_stats_on_every_edge():
             assert np.ndim(ours(3, 10, 0.4)) == 0
 
 
+def test_without_the_private_ufuncs_the_twins_are_scipy_stats(monkeypatch):
+    """A scipy release without ``scipy.special._ufuncs._binom_*``: scipy.stats does the work."""
+    from engine.evaluate import dists
+
+    monkeypatch.setattr(dists, "_UFUNCS", None)
+    k, n, p = np.array([-1, 0, 3, 10, 11]), np.array([10, 10, 10, 10, 10]), 0.3
+    _same_bits(dists.binom_pmf(k, n, p), ss.binom.pmf(k, n, p))
+    _same_bits(dists.binom_cdf(k, n, p), ss.binom.cdf(k, n, p))
+    _same_bits(dists.binom_sf(k, n, p), ss.binom.sf(k, n, p))
+    _same_bits(dists.beta_ppf([0.0, 0.025, 1.0], 3.0, 8.0), ss.beta.ppf([0.0, 0.025, 1.0], 3, 8))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 5000), st.floats(1e-6, 1 - 1e-6), st.integers(0, 2**32 - 1))
 def test_binom_twins_equal_scipy_stats_on_random_tables(n_max, p, seed):

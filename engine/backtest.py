@@ -41,6 +41,7 @@ import pandas as pd
 from engine import metrics as M
 from engine.errors import SpecError
 from engine.evaluate.stats import deflated_sharpe_ratio
+from engine.signal_dtype import signal_values
 
 __all__ = ["BH", "METRIC_COLUMNS", "TRADING_DAYS", "BacktestResult", "backtest"]
 
@@ -144,7 +145,7 @@ def _best_by_sharpe(labels: pd.DataFrame, sharpe: np.ndarray, top: int) -> np.nd
 def _check_inputs(dates, close, signals, labels, bench_close, hedge, fees, slippage, n_trials):
     """Shapes are programming errors (ValueError); hedge/costs can come from a user's call."""
     close_a = np.asarray(close, dtype=np.float64)
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     n_rows = len(dates)
     if sig.ndim == 1:
         sig = sig[:, None]

@@ -123,6 +123,8 @@ def run(
         tables[runfolder.BACKTEST], tables[runfolder.EQUITY] = run_backtest(study, panel, sm,
                                                                             window)
         timer.lap("backtest")
+    n_variants = int(sm.values.shape[1])
+    del sm  # the matrix can be GBs; nothing after this reads it (the report reads the tables)
     datasets = dataops.dataset_records(catalog, metas)
     inputs_sha = runfolder.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in datasets},
                                        ov.as_dict())
@@ -139,7 +141,7 @@ def run(
             datasets=datasets, versions=runfolder.versions(),
             git_commit=runfolder.git_commit(paths.project_root()),
             command=runfolder.command_line(), seed=study.seed, n_boot=study.n_boot,
-            executor=ov.executor, n_variants=int(sm.values.shape[1]), n_rows=len(metrics),
+            executor=ov.executor, n_variants=n_variants, n_rows=len(metrics),
             window={"first": str(panel.index[window][0].date()),
                     "last": str(panel.index[window][-1].date())},
             timings=timer.timings,

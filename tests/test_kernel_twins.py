@@ -211,8 +211,8 @@ def test_a_kernel_runs_parallel_only_for_big_jobs(work, threads, want):
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 50), m=st.integers(1, 6),
        k=st.integers(1, 12))
 def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
-    """trend.ma_cross's kernel: the numpy expression it replaced, bit for bit, with NaN runs
-    (warm-up), infinities and ties."""
+    """trend.ma_cross's kernel: the numpy expression it replaced (stored as float32), bit for
+    bit, with NaN runs (warm-up), infinities and ties."""
     rng = np.random.default_rng(seed)
     means = rng.integers(-3, 4, (n, m)).astype(float)  # small integers: ties happen
     means[rng.random((n, m)) < 0.2] = np.nan
@@ -220,8 +220,9 @@ def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
     first, second = rng.integers(0, m, k), rng.integers(0, m, k)
     a, b = means[:, first], means[:, second]
     with np.errstate(invalid="ignore"):
-        want = on_off(a > b, ~(np.isnan(a) | np.isnan(b)))
+        want = on_off(a > b, ~(np.isnan(a) | np.isnan(b))).astype(np.float32)  # BOOL_DTYPE
     got = signal_kernels.pairs_above(means, first, second)
+    assert got.dtype == np.float32
     assert got.tobytes() == want.tobytes()
     for fn in (signal_kernels.pairs_above_python, signal_kernels._pairs_above.parallel,
                signal_kernels._pairs_above.serial):

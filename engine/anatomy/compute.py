@@ -105,7 +105,7 @@ def driver_matrix(study: Study, panel: Panel) -> tuple[np.ndarray, list[str]]:
         raise SpecError("rally drivers must be signals without parameter sweeps",
                         where=f"{study.path} [signals]",
                         fix="give each driver single parameter values")
-    values = sm.values.copy()
+    values = sm.values.astype(np.float64)  # a copy, as wide as the numeric drivers' values
     num = sm.numeric
     if num.any():
         part = values[:, num]

@@ -45,6 +45,7 @@ import pandas as pd
 
 from engine import metrics as M
 from engine.evaluate import bootstrap, kernels, stats
+from engine.signal_dtype import signal_values
 
 METRICS = M.EVALUATED  # the registry's numeric per-variant metrics (engine.metrics)
 TEXT_COLUMNS = M.TEXT
@@ -155,7 +156,7 @@ def _fwd(close: np.ndarray, horizons: np.ndarray) -> np.ndarray:
 
 def event_matrix(signals: np.ndarray, mode: str) -> np.ndarray:
     """(T, K) bool: rising edges of ``signal > 0`` (events mode) or every on day (state)."""
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     on = sig > 0
     if mode == "state":
         return on
@@ -183,7 +184,7 @@ def evaluate(
     says which episodes get p, q and HAC t (default: only the first, the full sample)."""
     if mode not in ("events", "state"):
         raise ValueError(f"mode must be 'events' or 'state', got {mode!r}")
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     if sig.ndim != 2 or sig.shape[0] != len(close):
         raise ValueError(f"signals must be (T={len(close)}, K), got {sig.shape}")
     horizons = np.asarray(horizons, dtype=np.int64)
@@ -359,7 +360,7 @@ def events_in(signals: np.ndarray, mode: str, mask: np.ndarray | None) -> tuple[
     """(t, k) of every event on a day inside ``mask``, in date order within each variant
     (``event_matrix``'s events; two compiled passes, ``kernels.event_days``). A run finds them
     once for its event table and its event paths (``at=``)."""
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     keep = (np.ones(sig.shape[0], dtype=np.bool_) if mask is None
             else np.ascontiguousarray(mask, dtype=np.bool_))
     if sig.ndim != 2 or keep.shape != (sig.shape[0],):  # the kernel reads mask[t] unchecked
@@ -388,7 +389,7 @@ def event_table(
     del numeric  # events of numeric signals are rising edges of value > 0, like boolean ones
     horizons = np.asarray(horizons, dtype=np.int64)
     fwd = forward_returns(close, horizons, bench_close)
-    t, k = at if at is not None else events_in(np.asarray(signals, dtype=np.float64), mode, mask)
+    t, k = at if at is not None else events_in(signal_values(signals), mode, mask)
     n_h = len(horizons)
     ret = fwd[t].reshape(-1)
     tt, kk = np.repeat(t, n_h), np.repeat(k, n_h)
@@ -413,7 +414,7 @@ def event_paths(
     entry (next close), per variant: three (K, max_days + 1) arrays. ``at`` as in
     ``event_table``."""
     del numeric
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     n_k, d = sig.shape[1], int(max_days) + 1
     t, k = at if at is not None else events_in(sig, mode, mask)
     ptr = np.zeros(n_k + 1, dtype=np.int64)

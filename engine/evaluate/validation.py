@@ -37,6 +37,7 @@ from engine import metrics as M
 from engine.evaluate import stats
 from engine.evaluate.core import evaluate, event_matrix, forward_returns
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, best_variants
+from engine.signal_dtype import signal_values
 from engine.study.windows import IN_SAMPLE, OUT_OF_SAMPLE, clip_episode_masks
 
 MAX_SPA_CELLS = 5e7  # T x K above this: the SPA p is left empty
@@ -55,7 +56,7 @@ def spa_pvalues(close: np.ndarray, signals: np.ndarray, horizons: np.ndarray,
     """
     from arch.bootstrap import SPA
 
-    sig = np.asarray(signals, dtype=np.float64)
+    sig = signal_values(signals)
     horizons = np.asarray(horizons, dtype=np.int64)
     fwd = forward_returns(close, horizons, bench_close)
     mask2 = np.asarray(mask, dtype=bool)

@@ -111,7 +111,7 @@ def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard
         raise SpecError("scorecard conditions must be boolean signals without sweeps",
                         where=f"{study.path} [signals]",
                         fix="give each condition single parameter values")
-    met = sm.values
+    met = np.asarray(sm.values, dtype=np.float64)  # the score sums stay float64 (a few columns)
     score = np.nansum(met, axis=1)
     with_data = np.isfinite(met).sum(axis=1)
     window = window_mask(panel.index, study)

@@ -1,4 +1,5 @@
 """Combinators on (T, K) 0/1/NaN signal matrices: all / any / not, persistence and cooldown.
+Results keep their inputs' float width (float32 for boolean matrices, ``engine.signal_dtype``).
 
 ``all_of`` and ``any_of`` take the cartesian product of their inputs' variants (first input
 varies slowest, like ``itertools.product``), so a combined signal tests every pairing of its
@@ -13,9 +14,11 @@ from functools import reduce
 
 import numpy as np
 
+from engine.signal_dtype import signal_values
+
 
 def _as2d(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float64)
+    a = signal_values(a)
     return a[:, None] if a.ndim == 1 else a
 
 
@@ -37,7 +40,7 @@ def any_of(arrays: list[np.ndarray]) -> np.ndarray:
 
 def not_(a: np.ndarray) -> np.ndarray:
     """1 - a; NaN stays NaN."""
-    return 1.0 - np.asarray(a, dtype=np.float64)
+    return 1.0 - signal_values(a)  # keeps float32 (NEP 50: a Python float takes its width)
 
 
 def product_labels(label_lists: list[list[str]]) -> list[tuple[str, ...]]:
@@ -51,7 +54,7 @@ def persistence(a: np.ndarray, n: int) -> np.ndarray:
     A NaN day inside the window breaks the run (the signal was not known to be on); days where
     ``a`` itself is NaN stay NaN.
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = signal_values(a)
     if n <= 1:
         return a.copy()
     on = (a == 1.0).astype(np.int64)
@@ -59,7 +62,7 @@ def persistence(a: np.ndarray, n: int) -> np.ndarray:
     prior = np.zeros_like(csum)
     prior[n:] = csum[:-n]
     run = csum - prior  # ones within the last n rows (fewer rows at the start)
-    out = (run == n).astype(np.float64)
+    out = (run == n).astype(a.dtype)
     out[np.isnan(a)] = np.nan
     return out
 
@@ -70,7 +73,7 @@ def cooldown(a: np.ndarray, n: int) -> np.ndarray:
     A rising edge is a day on (1) after a day not on (0, NaN or the start). Suppressed spells
     become 0 for their whole length; NaN days stay NaN. ``n`` counts rows (trading days).
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = signal_values(a)
     if n <= 0:
         return a.copy()
     squeeze = a.ndim == 1

@@ -10,6 +10,7 @@ import numpy as np
 from numba import prange
 
 from engine.jit import Kernel
+from engine.signal_dtype import BOOL_DTYPE
 
 __all__ = ["pairs_above"]
 
@@ -37,14 +38,15 @@ _pairs_above = Kernel(pairs_above_python)
 
 
 def pairs_above(means: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """(T, K) float64: column pair k of ``means`` compared, as ``pairs_above_python``."""
+    """(T, K) boolean signals (``BOOL_DTYPE``, written directly: no float64 matrix on the way):
+    column pair k of ``means`` compared, as ``pairs_above_python``."""
     means = np.ascontiguousarray(means, dtype=np.float64)
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
     for idx in (first, second):  # the kernel indexes unchecked
         if idx.size and (idx.min() < 0 or idx.max() >= means.shape[1]):
             raise IndexError(f"column index out of range for {means.shape[1]} columns")
-    out = np.empty((means.shape[0], len(first)))
+    out = np.empty((means.shape[0], len(first)), dtype=BOOL_DTYPE)
     if out.size:
         _pairs_above(means, first, second, out, work=out.size)
     return out

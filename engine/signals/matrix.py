@@ -13,13 +13,16 @@ import numpy as np
 
 from engine.data.panel import Panel
 from engine.lazy import pandas as pd
+from engine.signal_dtype import BOOL_DTYPE, signal_values
 from engine.signals.grid import variants as grid_of
 from engine.study.spec import SignalSpec, Study
 
 
 @dataclass(frozen=True)
 class SignalMatrix:
-    values: np.ndarray  # (T, K) float64: 1/0/NaN for boolean signals, floats for numeric ones
+    # (T, K) 1/0/NaN for boolean signals, floats for numeric ones: float32 when every column
+    # is boolean (base.BOOL_DTYPE), float64 when any is numeric
+    values: np.ndarray
     numeric: np.ndarray  # (K,) bool
     labels: pd.DataFrame  # K rows: signal, variant, params (JSON)
     # (K,) bool: calendar columns already moved by entry_lead (known in advance)
@@ -45,10 +48,10 @@ def entry_lead(values: np.ndarray, advance: np.ndarray) -> np.ndarray:
     window day becomes that day's own close-to-close return."""
     cols = np.flatnonzero(np.asarray(advance, dtype=bool))
     if not cols.size:  # nothing moves: no copy of a matrix that can be GBs
-        return np.asarray(values, dtype=np.float64)
-    out = np.array(values, dtype=np.float64, copy=True)
+        return signal_values(values)
+    out = np.array(signal_values(values), copy=True)
     if cols.size:
-        moved = np.full((out.shape[0], cols.size), np.nan)
+        moved = np.full((out.shape[0], cols.size), np.nan, dtype=out.dtype)
         moved[:-ENTRY_LEAD] = out[ENTRY_LEAD:, cols]
         out[:, cols] = moved
     return out
@@ -81,7 +84,8 @@ def _family_block(spec: SignalSpec, panel: Panel,
                   ) -> tuple[np.ndarray, bool, list[str], list[str], bool]:
     grid = grid_of(spec)
     family, combos = grid.family, grid.combos
-    values = np.asarray(family.func(panel, grid.columns()), dtype=np.float64)
+    values = np.asarray(family.func(panel, grid.columns()),
+                        dtype=np.float64 if family.numeric else BOOL_DTYPE)
     if values.shape != (len(panel.index), len(combos)):
         raise RuntimeError(f"family {family.name} returned shape {values.shape}, "
                            f"expected {(len(panel.index), len(combos))}")
@@ -148,6 +152,6 @@ def _as_bool(values: np.ndarray, numeric: bool) -> np.ndarray:
     """Numeric signals are 'on' when > 0; NaN stays NaN."""
     if not numeric:
         return values
-    out = (values > 0).astype(np.float64)
+    out = (values > 0).astype(BOOL_DTYPE)
     out[np.isnan(values)] = np.nan
     return out

@@ -127,3 +127,4 @@ def test_float32_signals_give_the_float64_numbers_bit_for_bit(seed, n, k, mode):
     np.testing.assert_array_equal(
         spa_pvalues(close, f32, horizons, half, groups, mode, 50, 3),
         spa_pvalues(close, sig, horizons, half, groups, mode, 50, 3))
+

@@ -73,10 +73,11 @@ class EvalResult:
     def to_frame(self, labels: pd.DataFrame) -> pd.DataFrame:
         """Long table, one row per variant x horizon x episode (variant-major order)."""
         k, h, e = self.metrics[M.N_DAYS].shape
-        cols = {c: np.repeat(labels[c].to_numpy(), h * e) for c in ("signal", "variant", "params")
+        per_variant = np.repeat(np.arange(k), h * e)
+        cols = {c: take_labels(labels[c], per_variant) for c in ("signal", "variant", "params")
                 if c in labels}
         cols["horizon_days"] = np.tile(np.repeat(np.asarray(self.horizons, np.int64), e), k)
-        cols["episode"] = np.tile(np.asarray(self.episode_names, dtype=object), k * h)
+        cols["episode"] = take_labels(self.episode_names, np.tile(np.arange(e), k * h))
         for name in METRICS:
             values = self.metrics[name].reshape(-1)
             cols[name] = values.astype(np.int64) if name in COUNT_METRICS else values
@@ -88,6 +89,19 @@ class EvalResult:
         past = np.broadcast_to(past[None] & (np.arange(e) > 0)[None, None, :], (k, h, e))
         cols[M.FLAGS] = episode_flags(m[M.BASE_RATE], m[M.N_DAYS], past).reshape(-1)
         return pd.DataFrame(cols)
+
+
+def take_labels(values, idx: np.ndarray):
+    """``values[idx]`` as the column pandas makes of it (same dtype, same Parquet bytes), built
+    by taking from the few labels' own array: pandas 3 stores strings in Arrow, and inferring
+    a column of 5 million repeated labels string by string (``np.repeat`` of objects) costs
+    three times as long as Arrow's take. pandas infers the dtype from the kinds of values
+    present, so it is inferred from the labels that ``idx`` uses (none: object, as numpy's)."""
+    values = np.asarray(values, dtype=object)
+    idx = np.asarray(idx, np.intp)
+    used = np.bincount(idx, minlength=len(values)) > 0
+    code = np.cumsum(used) - 1
+    return pd.Series(values[used]).array.take(code[idx])
 
 
 def hac_notes(n_independent: np.ndarray, n_days: np.ndarray, horizons: np.ndarray,

@@ -64,17 +64,33 @@ def evaluate_study(
 
 def label_events(events: pd.DataFrame, labels: pd.DataFrame,
                  hl: dict[int, str]) -> pd.DataFrame:
-    """The event table with signal/variant names and horizon labels, sorted."""
+    """The event table with signal/variant names and horizon labels, sorted by signal,
+    variant, horizon and date (stable).
+
+    pandas: ``frame.sort_values(["signal", "variant", "horizon_days", "date"],
+    kind="stable")`` of the labelled table. The order is found on integer keys (the labels'
+    ranks, code-point order as pandas sorts strings) before any string column exists, and
+    the label columns are then taken once in that order: a 20,000-variant sweep has 4
+    million event rows."""
     k = events["k"].to_numpy()
-    out = pd.DataFrame({
-        "signal": labels["signal"].to_numpy()[k], "variant": labels["variant"].to_numpy()[k],
-        "date": events["date"].to_numpy(), "entry_date": events["entry_date"].to_numpy(),
-        "horizon": events["horizon_days"].map(hl).to_numpy(),
-        "horizon_days": events["horizon_days"].to_numpy(),
-        "fwd_return": events["fwd_return"].to_numpy(), "hit": events["hit"].to_numpy(),
+    days = events["horizon_days"].to_numpy()
+    dates = events["date"].to_numpy()
+    signal, variant = (np.unique(labels[c].to_numpy(dtype=object), return_inverse=True)
+                       for c in ("signal", "variant"))
+    pair = signal[1].ravel() * np.int64(max(len(variant[0]), 1)) + variant[1].ravel()
+    known, code = np.unique(days, return_inverse=True)
+    code = code.ravel()
+    group = pair[k].astype(np.int64) * len(known) + code  # (signal, variant, horizon) rank
+    order = np.lexsort((dates, group))  # stable, like sort_values(kind="stable")
+    return pd.DataFrame({
+        "signal": ev.take_labels(labels["signal"], k[order]),
+        "variant": ev.take_labels(labels["variant"], k[order]),
+        "date": dates[order], "entry_date": events["entry_date"].to_numpy()[order],
+        "horizon": ev.take_labels([hl.get(int(d)) for d in known], code[order]),
+        "horizon_days": days[order],
+        "fwd_return": events["fwd_return"].to_numpy()[order],
+        "hit": events["hit"].to_numpy()[order],
     })
-    order = ["signal", "variant", "horizon_days", "date"]
-    return out.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray,
@@ -85,9 +101,10 @@ def paths_frame(mean: np.ndarray, std: np.ndarray, count: np.ndarray,
     m = mean.reshape(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = 1.96 * std.reshape(-1) / np.sqrt(n)
+    per_variant = np.repeat(np.arange(k), d)
     return pd.DataFrame({
-        "signal": np.repeat(labels["signal"].to_numpy(), d),
-        "variant": np.repeat(labels["variant"].to_numpy(), d),
+        "signal": ev.take_labels(labels["signal"], per_variant),
+        "variant": ev.take_labels(labels["variant"], per_variant),
         "day": np.tile(np.arange(d), k), "mean": m, "low": m - half, "high": m + half, "n": n,
     })
 

@@ -1,0 +1,72 @@
+"""The result tables' label columns are built from integer codes (#15): the same frames,
+dtypes and Parquet bytes as building the strings first and sorting them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.evaluate.core import take_labels
+from engine.evaluate.frames import label_events
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    return buf.getvalue()
+
+
+@settings(max_examples=30, deadline=None)
+@given(labels=st.lists(st.sampled_from(["a", "fast=2,slow=5", "é", "", None]), max_size=6),
+       seed=st.integers(0, 2**31 - 1), n=st.integers(0, 40))
+def test_take_labels_is_the_column_numpy_indexing_makes(labels, seed, n):
+    """The result tables' label columns (``core.take_labels``): the dtype, values and Parquet
+    bytes of ``pd.Series(values[idx])``, whatever pandas infers for those values."""
+    values = np.array(labels, dtype=object)
+    idx = np.random.default_rng(seed).integers(0, len(values), n if len(values) else 0)
+    want = pd.DataFrame({"c": values[idx]})
+    got = pd.DataFrame({"c": take_labels(values, idx)})
+    assert got["c"].dtype == want["c"].dtype
+    pd.testing.assert_frame_equal(got, want)
+    assert _parquet(got) == _parquet(want)
+
+
+def _label_events_by_sorting(events, labels, hl):
+    """``label_events`` as it was: label every row, then pandas' stable sort."""
+    k = events["k"].to_numpy()
+    out = pd.DataFrame({
+        "signal": labels["signal"].to_numpy()[k], "variant": labels["variant"].to_numpy()[k],
+        "date": events["date"].to_numpy(), "entry_date": events["entry_date"].to_numpy(),
+        "horizon": events["horizon_days"].map(hl).to_numpy(),
+        "horizon_days": events["horizon_days"].to_numpy(),
+        "fwd_return": events["fwd_return"].to_numpy(), "hit": events["hit"].to_numpy(),
+    })
+    order = ["signal", "variant", "horizon_days", "date"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+NAMES = ["a", "B", "b", "é", "fast=10", "fast=2", "default", "z z"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_k=st.integers(1, 8), n=st.integers(0, 60))
+def test_label_events_equals_labelling_then_sorting(seed, n_k, n):
+    """Duplicate (signal, variant) pairs, unicode, case, equal dates and every horizon order:
+    the frame and its Parquet bytes are the old ones."""
+    rng = np.random.default_rng(seed)
+    labels = pd.DataFrame({"signal": rng.choice(NAMES[:3], n_k),
+                           "variant": rng.choice(NAMES, n_k)})
+    dates = pd.date_range("2001-01-01", periods=30, freq="B")
+    t = rng.integers(0, 29, n)
+    events = pd.DataFrame({"k": rng.integers(0, n_k, n).astype(np.int64), "date": dates[t],
+                           "entry_date": dates[t + 1],
+                           "horizon_days": rng.choice([1, 5, 21], n).astype(np.int64),
+                           "fwd_return": rng.normal(0, 0.01, n), "hit": rng.random(n) > 0.5})
+    hl = {1: "1d", 5: "1w", 21: "1m"}
+    got, want = label_events(events, labels, hl), _label_events_by_sorting(events, labels, hl)
+    pd.testing.assert_frame_equal(got, want)
+    assert _parquet(got) == _parquet(want)

@@ -84,6 +84,25 @@ def test_bad_metrics_table(hostile, cli, command, damage):
     before.unchanged()
 
 
+@pytest.mark.parametrize("table", ["paths", "events", "prices"])
+@pytest.mark.parametrize("damage", ["garbage", "folder"])
+def test_bad_optional_table_refuses_the_report_and_not_compare(hostile, cli, table, damage):
+    """The optional tables are read when first used (``runfolder.RunFolder``): the report,
+    which uses them, still refuses a damaged one before writing anything; compare, which
+    reads only metrics, ranks the run."""
+    run_dir = baseline(hostile)
+    path = run_dir / f"{table}.parquet"
+    if damage == "garbage":
+        path.write_bytes(b"PAR1" + os.urandom(512) + b"PAR1")
+    else:
+        path.unlink()
+        path.mkdir()
+    before = Snapshot(hostile)
+    refused(cli("report", run_dir), f"{table}.parquet", fix="re-run the study")
+    before.unchanged()
+    ok(cli("compare", run_dir))
+
+
 def test_run_folder_path_is_a_file(hostile, cli, tmp_path):
     f = tmp_path / "file.txt"
     f.write_text("x")

@@ -207,7 +207,7 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
                  _chart("event-study", "mean cumulative return after events vs all days",
                         charts.event_study_figure, run.paths, run.metrics, horizon,
                         run.manifest, run.prices)]
-    events = _events(run)
+    events = run.events  # None when missing or empty (read once, by read_run)
     if events is not None:
         relative = bool((run.manifest.get("study") or {}).get("benchmark"))
         floor = min_independent(run.manifest)
@@ -225,13 +225,6 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
 
 
 EVENT_ROWS = 8
-
-
-def _events(run: RunFolder) -> pd.DataFrame | None:
-    from engine.runfolder import read_table
-
-    e = read_table(run.path, "events")
-    return None if e.empty else e
 
 
 def event_table(events: pd.DataFrame, chosen: list[tuple[str, str]], horizon: str | None,

@@ -40,7 +40,7 @@ class Timer:
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.timings[stage] = round(now - self._t, 4)
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self._t, 4)
         self._t = now
 
 
@@ -105,10 +105,10 @@ def run(
                         "[study] start/end")
     say(f"evaluating {sm.values.shape[1]} variants x {len(study.horizons)} horizons")
     episodes += W.validation_episodes(panel.index, study, window)
-    metrics, events, paths_df = evaluate_study(study, panel, sm, episodes, window,
-                                               ov.executor, ov.scheduler)
+    metrics, events, event_paths = evaluate_study(study, panel, sm, episodes, window,
+                                                  ov.executor, ov.scheduler)
     timer.lap("evaluate")
-    tables = {runfolder.METRICS: metrics, runfolder.EVENTS: events, runfolder.PATHS: paths_df,
+    tables = {runfolder.METRICS: metrics, runfolder.EVENTS: events, runfolder.PATHS: None,
               runfolder.PRICES: prices_frame(study, panel, window)}
     if study.validation_split:
         say("out-of-sample validation and SPA")
@@ -125,6 +125,9 @@ def run(
         timer.lap("backtest")
     n_variants = int(sm.values.shape[1])
     del sm  # the matrix can be GBs; nothing after this reads it (the report reads the tables)
+    tables[runfolder.PATHS] = event_paths.frame()  # the other big table, built without it
+    del event_paths
+    timer.lap("evaluate")  # added to the stage's time
     datasets = dataops.dataset_records(catalog, metas)
     inputs_sha = runfolder.inputs_hash(study.sha256, {d["id"]: d["sha256"] for d in datasets},
                                        ov.as_dict())

@@ -70,3 +70,46 @@ def test_label_events_equals_labelling_then_sorting(seed, n_k, n):
     got, want = label_events(events, labels, hl), _label_events_by_sorting(events, labels, hl)
     pd.testing.assert_frame_equal(got, want)
     assert _parquet(got) == _parquet(want)
+
+
+def _hac_notes_cell_by_cell(n_independent, n_days, horizons, tested):
+    """``core.hac_notes`` as it was (commit 5b23fea): every cell's text as numpy strings."""
+    from engine.evaluate import stats
+    from engine.evaluate.core import _join
+
+    lags = (np.asarray(horizons, dtype=np.int64) - 1)[None, :, None]
+    tested = np.asarray(tested, dtype=bool)[None, None, :]
+    few = n_independent < stats.MIN_HAC_INDEPENDENT
+    long_lags = lags >= stats.MAX_HAC_LAG_SHARE * n_days
+    has = n_days > 0
+    lag_text = np.char.add(np.char.add("HAC lags (h-1 = ",
+                                       np.broadcast_to(lags, n_days.shape).astype(str)),
+                           np.char.add(") are 10% or more of the ", n_days.astype(str)))
+    reasons = _join([np.where(tested & has & few,
+                              f"fewer than {stats.MIN_HAC_INDEPENDENT} independent events", ""),
+                     np.where(tested & has & long_lags, np.char.add(lag_text, " days"), "")])
+    reasons = reasons.astype(str)
+    omitted = np.where(reasons != "", np.char.add("t_hac omitted: ", reasons), "")
+    return np.where(~tested & has, "episode: descriptive (no p, q or HAC t)",
+                    omitted).astype(object)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), k=st.integers(1, 30), e=st.integers(1, 4),
+       floats=st.booleans())
+def test_hac_notes_equal_the_cell_by_cell_texts(seed, k, e, floats):
+    from engine.evaluate.core import hac_notes
+
+    rng = np.random.default_rng(seed)
+    horizons = np.array([1, 5, 21, 63])[: rng.integers(1, 5)]
+    shape = (k, len(horizons), e)
+    n_days = rng.choice([0, 1, 30, 150, 400, 5000], shape)
+    n_ind = rng.integers(0, 60, shape)
+    if floats:  # a metrics table read back: counts as floats, NaN where missing
+        n_days = n_days.astype(float)
+        n_days[rng.random(shape) < 0.1] = np.nan
+    tested = rng.random(e) < 0.6
+    got = hac_notes(n_ind, n_days, horizons, tested)
+    want = _hac_notes_cell_by_cell(n_ind, n_days, horizons, tested)
+    assert got.dtype == object and got.shape == want.shape
+    assert got.tolist() == want.tolist()

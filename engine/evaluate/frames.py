@@ -8,6 +8,8 @@ horizon label), in the column order of the metric registry (``engine.metrics``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,7 @@ PAST_EPISODE_FLAG = "windows run past the episode end (clip = false)"
 def evaluate_study(
     study: Study, panel: Panel, sm: SignalMatrix, episodes: list[tuple[str, np.ndarray]],
     window: np.ndarray, executor: str = "local", scheduler: str | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, EventPaths]:
     """Metrics for every variant x horizon x episode, the event list and event-study paths."""
     close = panel.close("@target")
     bench = panel.close("@benchmark") if study.benchmark else None
@@ -59,7 +61,22 @@ def evaluate_study(
     events = label_events(events, sm.labels, labels)
     mean, std, count = ev.event_paths(close, sm.values, sm.numeric, int(horizons.max()),
                                       study.mode, bench_close=bench, mask=window, at=at)
-    return metrics, events, paths_frame(mean, std, count, sm.labels)
+    return metrics, events, EventPaths(mean, std, count, sm.labels)
+
+
+@dataclass(frozen=True)
+class EventPaths:
+    """The event-study sums, (K, D) each, and the K variants' labels. Their long table
+    (``frame``, 5 million rows for a 20,000-variant sweep) is built when the run writes it,
+    after the (T, K) signal matrix is gone: the two together were the run's peak memory."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    count: np.ndarray
+    labels: pd.DataFrame
+
+    def frame(self) -> pd.DataFrame:
+        return paths_frame(self.mean, self.std, self.count, self.labels)
 
 
 def label_events(events: pd.DataFrame, labels: pd.DataFrame,

@@ -20,7 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -285,6 +285,23 @@ class RunFolder:
     def paths(self) -> pd.DataFrame | None:
         return _parquet(self.path / PATHS)
 
+    def paths_of(self, signals: Iterable, variants: Iterable) -> pd.DataFrame | None:
+        """``paths[paths.signal.isin(signals) & paths.variant.isin(variants)]`` (values
+        compared as text), read from the file alone when the whole table is not loaded: a
+        report shows a few variants of a sweep's 5 million path rows. ``None`` as ``paths``
+        (no file, or an empty one); the index restarts at 0."""
+        keep = [sorted({str(v) for v in values}) for values in (signals, variants)]
+        if "paths" in self.__dict__:
+            p = self.paths
+            return None if p is None else p[p["signal"].isin(keep[0])
+                                             & p["variant"].isin(keep[1])].reset_index(drop=True)
+        path = self.path / PATHS
+        if path.is_file() and _rows(path) == 0:
+            return None
+        rows = _parquet(path, keep_empty=True,
+                        filters=[("signal", "in", keep[0]), ("variant", "in", keep[1])])
+        return None if rows is None else rows.reset_index(drop=True)
+
     @functools.cached_property
     def backtest(self) -> pd.DataFrame | None:
         return _parquet(self.path / BACKTEST)
@@ -388,14 +405,26 @@ def _dated(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     return frame.sort_index()
 
 
-def _parquet(path: Path, keep_empty: bool = False) -> pd.DataFrame | None:
+def _rows(path: Path) -> int | None:
+    """Rows of a Parquet file from its footer; None when the footer is unreadable (the read
+    that follows then names the damage)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # pyarrow raises many types for damaged bytes
+        return None
+
+
+def _parquet(path: Path, keep_empty: bool = False, filters: list | None = None,
+             ) -> pd.DataFrame | None:
     if not path.is_file():
         if path.exists():  # a folder where the table belongs
             raise StudyError(f"{path.name} is not a file", where=str(path),
                              fix="re-run the study to rewrite the run folder")
         return None
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path, filters=filters)
     except Exception as exc:  # pyarrow raises many types for damaged bytes
         raise StudyError(f"cannot read {path.name} ({type(exc).__name__}: {str(exc)[:120]})",
                          where=str(path),

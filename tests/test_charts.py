@@ -131,6 +131,14 @@ def test_event_study_shows_each_signals_best_variant_that_has_paths():
     assert charts.event_study_variants(fewer, m, "3m") == \
         [(s0, first)] + [w for w in wanted[2:]]
 
+    # the report reads only the candidates' rows (RunFolder.paths_of) when they are all there
+    cands = charts.event_study_candidates(m, "3m")
+    assert charts.has_candidate_paths(paths, cands)
+    assert not charts.has_candidate_paths(fewer, cands)  # so the report reads every path
+    narrow = paths[paths["signal"].isin(cands["signal"]) & paths["variant"].isin(cands["variant"])]
+    assert len(narrow) < len(paths)
+    assert charts.event_study_variants(narrow, m, "3m") == wanted
+
     numeric = m.assign(variant=m["variant"].astype("category").cat.codes.astype(int))
     npaths = numeric[["signal", "variant"]].drop_duplicates()
     got = charts.event_study_variants(npaths.assign(day=0), numeric, "3m")
@@ -138,3 +146,5 @@ def test_event_study_shows_each_signals_best_variant_that_has_paths():
     nbest = nbest[(nbest["horizon"] == "3m") & (nbest["n_events"] > 0)]
     assert got == [(str(s), str(v)) for s, v in zip(nbest["signal"], nbest["variant"],
                                                      strict=True)]
+    assert charts.has_candidate_paths(npaths.assign(day=0),
+                                      charts.event_study_candidates(numeric, "3m"))

@@ -631,3 +631,56 @@ def test_calendar_year_returns_by_hand(written):
     s = eq["|".join(picked[0])]
     ys = s.groupby(s.index.year).last()
     assert cells[1][2] == T.spct(ys.iloc[1] / ys.iloc[0] - 1)
+
+
+def test_best_variants_memo_gives_fresh_copies_of_the_one_ranking():
+    """``tables.best_variants`` remembers its answer per frame (a report asks nine times):
+    every call equals the ranking's own answer, a changed copy never leaks into the next
+    call, and a new frame (even at a reused address) is ranked afresh."""
+    from engine.ranking import best_variants as ranking_best
+    from engine.report import tables as T
+    from engine.runfolder import ensure_columns
+
+    m = metrics_frame(3)
+    for episode, floor in (("all", 10), ("all", 0), (None, 10), ("all", 10)):
+        want = ranking_best(ensure_columns(m), episode=episode, min_independent=floor)
+        got = T.best_variants(m, episode=episode, min_independent=floor)
+        pd.testing.assert_frame_equal(got, want)
+    got["variant"] = "changed"
+    assert (T.best_variants(m)["variant"] != "changed").all()
+    for seed in range(4, 8):  # fresh frames; CPython may hand out the freed one's id again
+        del m
+        m = metrics_frame(seed)
+        pd.testing.assert_frame_equal(T.best_variants(m),
+                                      ranking_best(ensure_columns(m)))
+
+
+def test_paths_of_reads_only_the_asked_rows_as_the_whole_table_filtered(tmp_path):
+    """``RunFolder.paths_of``: from the file (Parquet filters) or from the loaded table, the
+    rows of ``paths[signal in S & variant in V]`` with a fresh index; None without paths."""
+    from engine.errors import StudyError
+    from engine.runfolder import PATHS, RunFolder
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    paths = pd.DataFrame({"signal": rng.choice(["a", "b", "é"], n),
+                          "variant": rng.choice(["x=1", "x=10", "default", "7"], n),
+                          "day": rng.integers(0, 30, n), "mean": rng.normal(size=n),
+                          "low": rng.normal(size=n), "high": rng.normal(size=n),
+                          "n": rng.integers(0, 9, n)})
+    paths.to_parquet(tmp_path / PATHS, row_group_size=700)  # several row groups
+    for signals, variants in ((["a"], ["x=1", "default"]), (["b", "é"], [7]), (["zz"], ["x=1"])):
+        want = paths[paths["signal"].isin([str(s) for s in signals])
+                     & paths["variant"].isin([str(v) for v in variants])].reset_index(drop=True)
+        cold = RunFolder(tmp_path, None, None)
+        pd.testing.assert_frame_equal(cold.paths_of(signals, variants), want)
+        assert "paths" not in cold.__dict__  # the whole table was not read
+        pd.testing.assert_frame_equal(cold.paths, paths)
+        pd.testing.assert_frame_equal(cold.paths_of(signals, variants), want)  # loaded
+    paths.iloc[:0].to_parquet(tmp_path / PATHS)
+    assert RunFolder(tmp_path, None, None).paths_of(["a"], ["x=1"]) is None
+    (tmp_path / PATHS).unlink()
+    assert RunFolder(tmp_path, None, None).paths_of(["a"], ["x=1"]) is None
+    (tmp_path / PATHS).write_bytes(b"PAR1 broken PAR1")
+    with pytest.raises(StudyError, match=r"paths\.parquet"):
+        RunFolder(tmp_path, None, None).paths_of(["a"], ["x=1"])

@@ -167,22 +167,42 @@ def _short(text: str, n: int = 48) -> str:
 
 # --- event study --------------------------------------------------------------------------
 
-def event_study_variants(paths: pd.DataFrame, metrics: pd.DataFrame, horizon: str | None,
-                         manifest: Mapping | None = None) -> list[tuple[str, str]]:
-    """(signal, variant) per signal: the best variant at ``horizon`` when paths has it,
-    else the first variant of that signal found in paths."""
+def event_study_candidates(metrics: pd.DataFrame, horizon: str | None,
+                           manifest: Mapping | None = None) -> pd.DataFrame:
+    """The best variant of each signal at ``horizon`` that fired: whose paths the event
+    study shows (``event_study_variants``)."""
     horizon = horizon or T.middle_horizon(metrics, manifest)
     best = T.best_variants(metrics)
-    best = best[(best["horizon"] == horizon) & (best[M.N_EVENTS].astype(float) > 0)]
-    # only the rows of the candidate signals and variants: all of a 20,000-variant sweep's
-    # paths (5 million rows) took a second to deduplicate
+    return best[(best["horizon"] == horizon) & (best[M.N_EVENTS].astype(float) > 0)]
+
+
+def _path_keys(paths: pd.DataFrame, best: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (signal, variant) pairs of ``paths`` among the signals and variants of ``best``."""
     def among(values) -> set:
         return set(values) | {str(v) for v in values}
 
     cand = paths[paths["signal"].isin(among(best["signal"]))
                  & paths["variant"].isin(among(best["variant"]))]
     keys = cand[["signal", "variant"]].drop_duplicates().astype(str)
-    have = set(zip(keys["signal"], keys["variant"], strict=True))
+    return set(zip(keys["signal"], keys["variant"], strict=True))
+
+
+def has_candidate_paths(paths: pd.DataFrame, best: pd.DataFrame) -> bool:
+    """Whether ``paths`` holds every candidate of ``best``: then the rows of the candidates'
+    signals and variants alone give ``event_study_variants`` its whole answer."""
+    have = _path_keys(paths, best)
+    return all((str(s), str(v)) in have
+               for s, v in zip(best["signal"], best["variant"], strict=True))
+
+
+def event_study_variants(paths: pd.DataFrame, metrics: pd.DataFrame, horizon: str | None,
+                         manifest: Mapping | None = None) -> list[tuple[str, str]]:
+    """(signal, variant) per signal: the best variant at ``horizon`` when paths has it,
+    else the first variant of that signal found in paths."""
+    best = event_study_candidates(metrics, horizon, manifest)
+    # only the rows of the candidate signals and variants: all of a 20,000-variant sweep's
+    # paths (5 million rows) took a second to deduplicate
+    have = _path_keys(paths, best)
     first = None
     out = []
     for row in best.itertuples():

@@ -191,10 +191,14 @@ def hit_rate_section(m: pd.DataFrame, manifest: Mapping) -> Section:
 
 def event_study_section(run: RunFolder, horizon: str | None) -> Section:
     s = Section("event-study", "Event study")
-    if run.paths is None:
+    best = charts.event_study_candidates(run.metrics, horizon, run.manifest)
+    paths = run.paths_of(best["signal"], best["variant"])  # a sweep's few shown variants
+    if paths is None:
         s.blocks.append(f"Event-study paths {NOT_AVAILABLE} (no paths.parquet in this run).")
         return s
-    chosen = charts.event_study_variants(run.paths, run.metrics, horizon, run.manifest)
+    if not charts.has_candidate_paths(paths, best):  # the rare fallback reads them all
+        paths = run.paths
+    chosen = charts.event_study_variants(paths, run.metrics, horizon, run.manifest)
     if not chosen:
         s.blocks.append(f"Event-study chart {NOT_AVAILABLE}: no signal fired.")
         return s
@@ -205,7 +209,7 @@ def event_study_section(run: RunFolder, horizon: str | None) -> Section:
                  "events are averaged as if independent, so the band is too narrow when "
                  "events cluster.",
                  _chart("event-study", "mean cumulative return after events vs all days",
-                        charts.event_study_figure, run.paths, run.metrics, horizon,
+                        charts.event_study_figure, paths, run.metrics, horizon,
                         run.manifest, run.prices)]
     events = run.events  # None when missing or empty (read once, by read_run)
     if events is not None:

@@ -111,7 +111,7 @@ def hac_notes(n_independent: np.ndarray, n_days: np.ndarray, horizons: np.ndarra
               tested: np.ndarray) -> np.ndarray:
     """(K, H, E) strings: why ``t_hac``/``p_hac`` (and p/q for episodes) are empty, or "".
 
-    An omitted t names its reasons ("t_hac omitted: fewer than 30 independent events; HAC
+    An omitted t names its reasons ("t_hac omitted: fewer than 10 independent events; HAC
     lags (h-1 = 20) are 10% or more of the 150 days"). Each distinct text is made once and
     put in place: made cell by cell as fixed-width numpy strings they cost 5 s and 0.6 GB
     for a 20,000-variant sweep's 400,000 cells."""

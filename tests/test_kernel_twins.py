@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from engine import jit
 from engine.evaluate import bootstrap, kernels, stats
 from engine.evaluate.core import forward_returns
+from engine.signal_dtype import BOOL_DTYPE, NODATA, to_signal
 from engine.signals import kernels as signal_kernels
 from engine.signals.helpers import on_off
 
@@ -79,9 +80,10 @@ CASES = dict(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 70), k=st.integers
 
 
 @settings(max_examples=40, deadline=None)
-@given(**CASES, state=st.booleans())
-def test_dense_twin_equals_compiled(seed, n, k, n_h, state):
+@given(**CASES, state=st.booleans(), int8=st.booleans())
+def test_dense_twin_equals_compiled(seed, n, k, n_h, state, int8):
     _, sig, horizons, ep, fwd_t = case(seed, n, k, n_h)
+    sig = to_signal(sig) if int8 else sig  # the matrix's encoding (NODATA), or floats
     cols = np.arange(k)
     res = []
     for fn in (kernels.dense_python, kernels.dense.parallel, kernels.dense.serial):
@@ -94,9 +96,10 @@ def test_dense_twin_equals_compiled(seed, n, k, n_h, state):
 
 
 @settings(max_examples=40, deadline=None)
-@given(**CASES)
-def test_sparse_twin_equals_compiled(seed, n, k, n_h):
+@given(**CASES, int8=st.booleans())
+def test_sparse_twin_equals_compiled(seed, n, k, n_h, int8):
     _, sig, horizons, ep, fwd_t = case(seed, n, k, n_h)
+    sig = to_signal(sig) if int8 else sig
     shared = kernels.shared_sums(fwd_t, ep, horizons)
     got = []
     for python, parallel_from in ((True, 0), (False, 0), (False, jit.PARALLEL_FROM)):
@@ -211,8 +214,8 @@ def test_a_kernel_runs_parallel_only_for_big_jobs(work, threads, want):
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 50), m=st.integers(1, 6),
        k=st.integers(1, 12))
 def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
-    """trend.ma_cross's kernel: the numpy expression it replaced (stored as float32), bit for
-    bit, with NaN runs (warm-up), infinities and ties."""
+    """trend.ma_cross's kernel: the numpy expression it replaced, stored as the matrix stores
+    it (``to_signal``: int8), bit for bit, with NaN runs (warm-up), infinities and ties."""
     rng = np.random.default_rng(seed)
     means = rng.integers(-3, 4, (n, m)).astype(float)  # small integers: ties happen
     means[rng.random((n, m)) < 0.2] = np.nan
@@ -220,9 +223,10 @@ def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
     first, second = rng.integers(0, m, k), rng.integers(0, m, k)
     a, b = means[:, first], means[:, second]
     with np.errstate(invalid="ignore"):
-        want = on_off(a > b, ~(np.isnan(a) | np.isnan(b))).astype(np.float32)  # BOOL_DTYPE
+        want = to_signal(on_off(a > b, ~(np.isnan(a) | np.isnan(b))))
     got = signal_kernels.pairs_above(means, first, second)
-    assert got.dtype == np.float32
+    assert got.dtype == BOOL_DTYPE == np.int8
+    np.testing.assert_array_equal(np.isnan(a) | np.isnan(b), got == NODATA)
     assert got.tobytes() == want.tobytes()
     for fn in (signal_kernels.pairs_above_python, signal_kernels._pairs_above.parallel,
                signal_kernels._pairs_above.serial):
@@ -232,13 +236,15 @@ def test_pairs_above_equals_numpy_and_its_twin(seed, n, m, k):
 
 
 @settings(max_examples=40, deadline=None)
-@given(**CASES, state=st.booleans(), masked=st.booleans())
-def test_event_days_equal_numpy_and_the_twins(seed, n, k, n_h, state, masked):
+@given(**CASES, state=st.booleans(), masked=st.booleans(), int8=st.booleans())
+def test_event_days_equal_numpy_and_the_twins(seed, n, k, n_h, state, masked, int8):
     """The event list of the event table and paths: ``np.nonzero`` of ``event_matrix`` & mask,
-    column-major, including NaN spells and infinities (which count as numbers there)."""
+    column-major, including NaN (or ``NODATA``) spells and infinities (which count as numbers
+    there)."""
     from engine.evaluate.core import event_matrix, events_in
 
     _, sig, _, ep, _ = case(seed, n, k, n_h)
+    sig = to_signal(sig) if int8 else sig
     mode = "state" if state else "events"
     mask = ep[1] if masked else None
     ev = event_matrix(sig, mode) & (np.ones(n, bool) if mask is None else mask)[:, None]

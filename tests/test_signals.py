@@ -13,6 +13,7 @@ import pytest
 from engine.data.catalog import Entry
 from engine.data.panel import Panel, availability
 from engine.errors import SpecError
+from engine.signal_dtype import BOOL_DTYPE, NODATA, as_float
 from engine.signals import FAMILIES, REQUIRED, SECTORS, combine, get_family
 from engine.signals.grid import expand_grid
 from engine.study.spec import parse_study
@@ -64,8 +65,13 @@ def compute(name: str, panel: Panel, **params) -> np.ndarray:
     out = get_family(name).func(panel, grid)
     assert out.shape == (len(panel.index), len(combos))
     # the family contract (engine.signal_dtype): numeric values in float64, boolean ones in
-    # float32 (written so directly) or float64 (the matrix stores them as float32)
-    assert out.dtype == np.float64 or (out.dtype == np.float32 and not get_family(name).numeric)
+    # float64 with NaN (the matrix stores them as int8) or int8 with NODATA (written so
+    # directly), which the tests read as float64 with NaN
+    boolean = not get_family(name).numeric
+    assert out.dtype == np.float64 or (out.dtype == BOOL_DTYPE and boolean)
+    if out.dtype == BOOL_DTYPE:
+        assert set(np.unique(out)) <= {NODATA, 0, 1}
+        return as_float(out)
     return out
 
 
@@ -710,7 +716,7 @@ def test_sweep_columns_equal_single_variant_runs(name):
     """Grouping by unique parameters must not mix variants up."""
     panel = make_panel(_synthetic_data())
     grid, combos = grid_for(name, **PARAMS[name])
-    full = get_family(name).func(panel, grid)
+    full = as_float(get_family(name).func(panel, grid))  # int8 read as compute() reads it
     for k, combo in enumerate(combos):
         single = compute(name, panel, **combo)
         np.testing.assert_array_equal(full[:, k], single[:, 0], err_msg=f"{name} {combo}")

@@ -19,6 +19,7 @@ from engine.anatomy import detect, drivers
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, load_panel
 from engine.errors import SpecError
+from engine.signal_dtype import as_float
 from engine.signals.matrix import compute_signals, required_refs
 from engine.study.rally_rules import AnalogRule, RallyRule
 from engine.study.spec import Study, load_study
@@ -105,7 +106,7 @@ def driver_matrix(study: Study, panel: Panel) -> tuple[np.ndarray, list[str]]:
         raise SpecError("rally drivers must be signals without parameter sweeps",
                         where=f"{study.path} [signals]",
                         fix="give each driver single parameter values")
-    values = sm.values.astype(np.float64)  # a copy, as wide as the numeric drivers' values
+    values = np.array(as_float(sm.values), copy=True)  # float64, NaN for no data: a copy
     num = sm.numeric
     if num.any():
         part = values[:, num]

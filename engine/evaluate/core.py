@@ -45,7 +45,7 @@ import pandas as pd
 
 from engine import metrics as M
 from engine.evaluate import bootstrap, kernels, stats
-from engine.signal_dtype import signal_values
+from engine.signal_dtype import has_data, known_off, signal_values
 
 METRICS = M.EVALUATED  # the registry's numeric per-variant metrics (engine.metrics)
 TEXT_COLUMNS = M.TEXT
@@ -195,7 +195,7 @@ def event_matrix(signals: np.ndarray, mode: str) -> np.ndarray:
     if mode == "state":
         return on
     prev_off = np.zeros_like(on)
-    prev_off[1:] = sig[:-1] <= 0  # False when yesterday is NaN: no edge out of "no data"
+    prev_off[1:] = known_off(sig[:-1])  # False when yesterday had no data: no edge out of it
     return on & prev_off
 
 
@@ -361,9 +361,9 @@ def _event_lists(sig: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
     counts, days = np.zeros(n_k, dtype=np.int64), []
     for a in range(0, n_k, _CHUNK):  # bounds the (T, chunk) boolean temporaries
         part = sig[:, a:a + _CHUNK]
-        ev = event_matrix(part, mode) & np.isfinite(part)
+        ev = event_matrix(part, mode) & has_data(part)
         if mode == "events":
-            ev[1:] &= np.isfinite(part[:-1])
+            ev[1:] &= has_data(part[:-1])
         k, t = np.nonzero(ev.T)
         counts[a:a + _CHUNK] = np.bincount(k, minlength=min(_CHUNK, n_k - a))
         days.append(t)

@@ -27,15 +27,37 @@ the event-pair sum would cost more than a dense pass) are flagged and handed to 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
-from numba.extending import register_jitable
+from numba import prange, types
+from numba.extending import overload, register_jitable
 
 from engine.evaluate import order_stats
 from engine.jit import Kernel
+from engine.signal_dtype import NODATA
 
 # _hac_t_sparse: a long-run variance below CANCEL x the size of the terms it is summed from
 # has lost more than ~6 of its 16 digits to rounding; it is recomputed as dense sums it
 CANCEL = 1e-6
+
+
+def not_nodata(x) -> bool:
+    """False only on an int8 signal's ``NODATA`` (``engine.signal_dtype``); True for every
+    float (NaN is told apart by ``_has``, as always). Python here; in a kernel the overload
+    below compiles it per element type, so float matrices pay nothing."""
+    return not (isinstance(x, np.integer | int) and x == NODATA)
+
+
+@overload(not_nodata)
+def _not_nodata_compiled(x):
+    if isinstance(x, types.Integer):
+        return lambda x: x != -128
+    return lambda x: True
+
+
+@register_jitable(inline="always")
+def _has(x) -> bool:
+    """A signal value is data: finite (x - x == 0 is false for NaN and infinities) and not
+    ``NODATA``."""
+    return (x - x == 0.0) & not_nodata(x)
 
 
 def dense_python(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_hac):
@@ -55,7 +77,8 @@ def dense_python(sig, fwd, ep, horizons, state, cols, counts, sums, median, t_ha
         k = cols[i]
         s = np.empty(n_t)
         for t in range(n_t):  # one strided read of the column into a contiguous buffer
-            s[t] = sig[t, k]
+            x = sig[t, k]
+            s[t] = x if not_nodata(x) else np.nan
         has = np.isfinite(s)
         event = np.zeros(n_t, dtype=np.bool_)
         for t in range(n_t):
@@ -210,9 +233,9 @@ def _offsets(cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _edge(x, p):
     """0: nothing; 1: rising edge (on, known and off yesterday); 2: data starts; 3: data stops.
 
-    "Data" means finite (x - x == 0 is false for NaN and for infinities), as in ``dense``."""
-    fx = x - x == 0.0
-    fp = p - p == 0.0
+    "Data" means finite and not ``NODATA`` (``_has``), as in ``dense``."""
+    fx = _has(x)
+    fp = _has(p)
     if fx and fp and x > 0 and p <= 0:
         return 1
     if fx != fp:
@@ -235,7 +258,7 @@ def count_edges_python(sig, n_chunks):
         for t in range(ch * step, min(n_t, (ch + 1) * step)):
             for k in range(n_k):
                 x = sig[t, k]
-                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x - x == 0.0 else 0)
+                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if _has(x) else 0)
                 if code == 1:
                     ev_c[k] += 1
                 elif code > 1:
@@ -258,7 +281,7 @@ def write_edges_python(sig, n_chunks, ev_off, tr_off, ev_t, tr_t):
         for t in range(ch * step, min(n_t, (ch + 1) * step)):
             for k in range(n_k):
                 x = sig[t, k]
-                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if x - x == 0.0 else 0)
+                code = _edge(x, sig[t - 1, k]) if t > 0 else (2 if _has(x) else 0)
                 if code == 1:
                     ev_t[ev_pos[k]] = t
                     ev_pos[k] += 1
@@ -273,10 +296,12 @@ write_edges = Kernel(write_edges_python)
 @register_jitable(inline="always")
 def _is_event(sig, t, k, state):
     """``core.event_matrix``'s test: on (> 0), and in events mode off (<= 0) the day before;
-    NaN is neither (infinities compare as numbers, as there)."""
+    NaN and ``NODATA`` are neither (infinities compare as numbers, as there)."""
     if not sig[t, k] > 0:
         return False
-    return state or (t > 0 and sig[t - 1, k] <= 0)
+    if state:
+        return True
+    return t > 0 and sig[t - 1, k] <= 0 and not_nodata(sig[t - 1, k])
 
 
 def count_events_python(sig, mask, state, n_chunks):

@@ -37,7 +37,7 @@ from engine import metrics as M
 from engine.evaluate import stats
 from engine.evaluate.core import evaluate, event_matrix, forward_returns
 from engine.ranking import DEFAULT_MIN_INDEPENDENT, best_variants
-from engine.signal_dtype import signal_values
+from engine.signal_dtype import has_data, signal_values
 from engine.study.windows import IN_SAMPLE, OUT_OF_SAMPLE, clip_episode_masks
 
 MAX_SPA_CELLS = 5e7  # T x K above this: the SPA p is left empty
@@ -66,13 +66,13 @@ def spa_pvalues(close: np.ndarray, signals: np.ndarray, horizons: np.ndarray,
     out = np.full((len(labels), len(horizons)), np.nan)
     if not n_boot:
         return out
-    events = event_matrix(sig, mode) & np.isfinite(sig)
+    events = event_matrix(sig, mode) & has_data(sig)
     for j, h in enumerate(horizons):  # a handful of horizons
         rows = mask2[:, j] & np.isfinite(fwd[:, j])
         if rows.sum() < 2 * h + 2:
             continue
         hit = (fwd[rows, j] > 0).astype(np.float64)[:, None]
-        valid = np.isfinite(sig[rows])
+        valid = has_data(sig[rows])
         with np.errstate(invalid="ignore", divide="ignore"):
             base = (hit * valid).sum(axis=0) / np.maximum(valid.sum(axis=0), 1)
         perf = events[rows] * (hit - base[None, :])  # (T', K)

@@ -26,6 +26,7 @@ from engine.data import dataops
 from engine.data.catalog import Catalog, split_ref
 from engine.data.panel import Panel, availability, load_panel
 from engine.errors import SpecError
+from engine.signal_dtype import as_float
 from engine.signals.matrix import compute_signals, required_refs
 from engine.study.spec import Study, load_study
 from engine.study.windows import episode_masks, window_mask
@@ -111,7 +112,7 @@ def score_panel(study: Study, panel: Panel, monotonic: bool = True) -> Scorecard
         raise SpecError("scorecard conditions must be boolean signals without sweeps",
                         where=f"{study.path} [signals]",
                         fix="give each condition single parameter values")
-    met = np.asarray(sm.values, dtype=np.float64)  # the score sums stay float64 (a few columns)
+    met = as_float(sm.values)  # float64, NaN for no data: the score sums (a few columns)
     score = np.nansum(met, axis=1)
     with_data = np.isfinite(met).sum(axis=1)
     window = window_mask(panel.index, study)

@@ -1,8 +1,8 @@
 """The signal-family registry: parameters, the ``@family`` decorator, data refs and checks.
 
-A family is a pure function ``(panel, grid) -> (T, K)`` float array (1 on, 0 off, NaN no
-data; numeric families: the value; float32 or float64, ``engine.signal_dtype``) computing all
-K variants of a parameter sweep in one call. Families group the variants by the few *unique*
+A family is a pure function ``(panel, grid) -> (T, K)`` array (1 on, 0 off, NaN no data in
+float64, or int8 with ``NODATA`` written directly, ``engine.signal_dtype``; numeric families:
+the value in float64) computing all K variants of a parameter sweep in one call. Families group the variants by the few *unique*
 values of the parameters that drive an expensive statistic (series, window), compute each
 statistic once and broadcast the cheap threshold comparisons over K; there is no Python loop
 over dates or over variants. The helpers families compute with are in

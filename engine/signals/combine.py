@@ -1,9 +1,10 @@
-"""Combinators on (T, K) 0/1/NaN signal matrices: all / any / not, persistence and cooldown.
-Results keep their inputs' float width (float32 for boolean matrices, ``engine.signal_dtype``).
+"""Combinators on (T, K) 0/1/no-data signal matrices: all / any / not, persistence and
+cooldown. Results keep their inputs' type: int8 with ``NODATA`` for the matrix's boolean
+blocks, floats with NaN for a caller's arrays (``engine.signal_dtype``).
 
 ``all_of`` and ``any_of`` take the cartesian product of their inputs' variants (first input
 varies slowest, like ``itertools.product``), so a combined signal tests every pairing of its
-inputs' sweeps. NaN ("no data that day") propagates: a combination is unknown if any input is.
+inputs' sweeps. No data propagates: a combination is unknown if any input is.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import reduce
 
 import numpy as np
 
-from engine.signal_dtype import signal_values
+from engine.signal_dtype import BOOL_DTYPE, NODATA, is_nodata, nodata_of, signal_values
 
 
 def _as2d(a: np.ndarray) -> np.ndarray:
@@ -34,13 +35,24 @@ def all_of(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def any_of(arrays: list[np.ndarray]) -> np.ndarray:
-    """1 where any input is 1, 0 where all are 0, NaN if any is NaN (np.maximum keeps NaN)."""
-    return reduce(lambda a, b: _pairwise(a, b, np.maximum), [_as2d(x) for x in arrays])
+    """1 where any input is 1, 0 where all are 0, no data if any has none (np.maximum keeps
+    NaN; ``NODATA``, the least int8, is put back where it lost)."""
+    return reduce(lambda a, b: _pairwise(a, b, _maximum), [_as2d(x) for x in arrays])
+
+
+def _maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.maximum(a, b)
+    if out.dtype == BOOL_DTYPE:
+        out[(a == NODATA) | (b == NODATA)] = NODATA
+    return out
 
 
 def not_(a: np.ndarray) -> np.ndarray:
-    """1 - a; NaN stays NaN."""
-    return 1.0 - signal_values(a)  # keeps float32 (NEP 50: a Python float takes its width)
+    """1 - a; no data stays no data."""
+    a = signal_values(a)
+    if a.dtype == BOOL_DTYPE:
+        return np.where(a == NODATA, NODATA, 1 - a)
+    return 1.0 - a  # keeps float32 (NEP 50: a Python float takes its width)
 
 
 def product_labels(label_lists: list[list[str]]) -> list[tuple[str, ...]]:
@@ -51,8 +63,8 @@ def product_labels(label_lists: list[list[str]]) -> list[tuple[str, ...]]:
 def persistence(a: np.ndarray, n: int) -> np.ndarray:
     """On only where the signal has been on for the last ``n`` consecutive days (today included).
 
-    A NaN day inside the window breaks the run (the signal was not known to be on); days where
-    ``a`` itself is NaN stay NaN.
+    A day without data inside the window breaks the run (the signal was not known to be on);
+    days where ``a`` itself has none stay so.
     """
     a = signal_values(a)
     if n <= 1:
@@ -63,15 +75,16 @@ def persistence(a: np.ndarray, n: int) -> np.ndarray:
     prior[n:] = csum[:-n]
     run = csum - prior  # ones within the last n rows (fewer rows at the start)
     out = (run == n).astype(a.dtype)
-    out[np.isnan(a)] = np.nan
+    out[is_nodata(a)] = nodata_of(a.dtype)
     return out
 
 
 def cooldown(a: np.ndarray, n: int) -> np.ndarray:
     """Keep a spell only if its rising edge comes >= ``n`` days after the last kept edge.
 
-    A rising edge is a day on (1) after a day not on (0, NaN or the start). Suppressed spells
-    become 0 for their whole length; NaN days stay NaN. ``n`` counts rows (trading days).
+    A rising edge is a day on (1) after a day not on (0, no data or the start). Suppressed
+    spells become 0 for their whole length; days without data stay so. ``n`` counts rows
+    (trading days).
     """
     a = signal_values(a)
     if n <= 0:
@@ -82,7 +95,7 @@ def cooldown(a: np.ndarray, n: int) -> np.ndarray:
 
 
 def _cooldown_python(a: np.ndarray, n: int) -> np.ndarray:
-    """Python twin of the compiled cooldown loop over a (T, K) float array."""
+    """Python twin of the compiled cooldown loop over a (T, K) float or int8 array."""
     t_len, k = a.shape
     out = a.copy()
     for j in range(k):
@@ -97,7 +110,7 @@ def _cooldown_python(a: np.ndarray, n: int) -> np.ndarray:
                 if keep:
                     last = t
             if on and not keep:
-                out[t, j] = 0.0
+                out[t, j] = 0
     return out
 
 

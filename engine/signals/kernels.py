@@ -10,14 +10,16 @@ import numpy as np
 from numba import prange
 
 from engine.jit import Kernel
-from engine.signal_dtype import BOOL_DTYPE
+from engine.signal_dtype import BOOL_DTYPE, NODATA
 
 __all__ = ["pairs_above"]
 
+_NODATA = int(NODATA)  # a plain int: numba freezes it into the kernel as a constant
+
 
 def pairs_above_python(means, first, second, out):
-    """``out[t, k]`` = 1.0 where ``means[t, first[k]] > means[t, second[k]]``, 0.0 where not,
-    NaN where either is NaN. numpy: ``on_off(a > b, ~(isnan(a) | isnan(b)))`` with
+    """``out[t, k]`` = 1 where ``means[t, first[k]] > means[t, second[k]]``, 0 where not,
+    ``NODATA`` where either is NaN. numpy: ``on_off(a > b, ~(isnan(a) | isnan(b)))`` with
     ``a, b = means[:, first], means[:, second]``, without the (T, K) temporaries: a sweep's
     grid pairs a few hundred columns into tens of thousands."""
     n_k = len(first)
@@ -27,11 +29,11 @@ def pairs_above_python(means, first, second, out):
             a = row[first[k]]
             b = row[second[k]]
             if np.isnan(a) or np.isnan(b):
-                out[t, k] = np.nan
+                out[t, k] = _NODATA
             elif a > b:
-                out[t, k] = 1.0
+                out[t, k] = 1
             else:
-                out[t, k] = 0.0
+                out[t, k] = 0
 
 
 _pairs_above = Kernel(pairs_above_python)

@@ -1,7 +1,8 @@
 """Turn a study's ``[[signals]]`` into one (T, K) signal matrix with a label row per column.
 
 Families compute every variant of their grid in one call; combinators take the cartesian
-product of their inputs' variants. NaN means "no data that day" and is kept as such.
+product of their inputs' variants. "No data that day" is kept as such: NaN in float columns,
+``NODATA`` in the int8 matrix of an all-boolean study (``engine.signal_dtype``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import numpy as np
 
 from engine.data.panel import Panel
 from engine.lazy import pandas as pd
-from engine.signal_dtype import BOOL_DTYPE, signal_values
+from engine.signal_dtype import as_float, nodata_of, signal_values, to_signal
 from engine.signals.grid import variants as grid_of
 from engine.study.spec import SignalSpec, Study
 
 
 @dataclass(frozen=True)
 class SignalMatrix:
-    # (T, K) 1/0/NaN for boolean signals, floats for numeric ones: float32 when every column
-    # is boolean (base.BOOL_DTYPE), float64 when any is numeric
+    # (T, K): int8 1/0/NODATA when every column is boolean (signal_dtype.BOOL_DTYPE); float64
+    # when any is numeric (boolean columns then 1.0/0.0/NaN, numeric ones their values)
     values: np.ndarray
     numeric: np.ndarray  # (K,) bool
     labels: pd.DataFrame  # K rows: signal, variant, params (JSON)
@@ -39,7 +40,7 @@ ENTRY_LEAD = 2  # rows a known-in-advance signal moves earlier: event t-2, entry
 
 
 def entry_lead(values: np.ndarray, advance: np.ndarray) -> np.ndarray:
-    """Move the ``advance`` columns ``ENTRY_LEAD`` rows earlier (NaN at the end).
+    """Move the ``advance`` columns ``ENTRY_LEAD`` rows earlier (no data at the end).
 
     The engine enters at the close after the event day. A calendar window starting on day t
     is known long before, so its event is placed on day t-2 and the entry falls on the close
@@ -51,7 +52,7 @@ def entry_lead(values: np.ndarray, advance: np.ndarray) -> np.ndarray:
         return signal_values(values)
     out = np.array(signal_values(values), copy=True)
     if cols.size:
-        moved = np.full((out.shape[0], cols.size), np.nan, dtype=out.dtype)
+        moved = np.full((out.shape[0], cols.size), nodata_of(out.dtype), dtype=out.dtype)
         moved[:-ENTRY_LEAD] = out[ENTRY_LEAD:, cols]
         out[:, cols] = moved
     return out
@@ -84,8 +85,8 @@ def _family_block(spec: SignalSpec, panel: Panel,
                   ) -> tuple[np.ndarray, bool, list[str], list[str], bool]:
     grid = grid_of(spec)
     family, combos = grid.family, grid.combos
-    values = np.asarray(family.func(panel, grid.columns()),
-                        dtype=np.float64 if family.numeric else BOOL_DTYPE)
+    raw = family.func(panel, grid.columns())
+    values = np.asarray(raw, dtype=np.float64) if family.numeric else to_signal(raw)
     if values.shape != (len(panel.index), len(combos)):
         raise RuntimeError(f"family {family.name} returned shape {values.shape}, "
                            f"expected {(len(panel.index), len(combos))}")
@@ -141,6 +142,8 @@ def compute_signals(study: Study, panel: Panel, entry_timing: bool = True) -> Si
         rows.extend({"signal": name, "variant": v, "params": p}
                     for v, p in zip(variants, params, strict=True))
     adv_arr = np.array(adv, dtype=bool)
+    if any(numeric_flags):  # one float64 matrix: boolean blocks' NODATA becomes NaN
+        cols = [as_float(c) for c in cols]
     values = cols[0] if len(cols) == 1 else np.concatenate(cols, axis=1)  # no copy of one
     if entry_timing:
         values = entry_lead(values, adv_arr)
@@ -149,9 +152,5 @@ def compute_signals(study: Study, panel: Panel, entry_timing: bool = True) -> Si
 
 
 def _as_bool(values: np.ndarray, numeric: bool) -> np.ndarray:
-    """Numeric signals are 'on' when > 0; NaN stays NaN."""
-    if not numeric:
-        return values
-    out = (values > 0).astype(BOOL_DTYPE)
-    out[np.isnan(values)] = np.nan
-    return out
+    """Numeric signals are 'on' when > 0; NaN becomes ``NODATA``."""
+    return to_signal(values) if numeric else values

@@ -67,11 +67,12 @@ def fmt(n: float) -> str:
 
 def run_estimate(n_days: int, n_variants: int, n_horizons: int, n_episodes: int,
                  max_horizon: int) -> int:
-    """Peak bytes of one run, about: the (days x variants) signal matrix, float32 for boolean
-    signals (``engine.signal_dtype``), beside the float64 block a family may return before it
-    is narrowed (the sparse kernel keeps events, not per-horizon copies), plus the (variants x
-    horizon days) event-path tables. Measured: the 20,000-variant sweep over 24,777 days (a
-    family that writes float32 directly) peaks at 2.9 GiB; this says 6.3 GiB."""
+    """Peak bytes of one run, at most about: the (days x variants) signal matrix, int8 for
+    boolean signals (``engine.signal_dtype``), beside the float64 block a family may return
+    before it is narrowed and the narrowing's boolean temporaries (the sparse kernel keeps
+    events, not per-horizon copies), plus the (variants x horizon days) event-path tables.
+    Measured: the 20,000-variant sweep over 24,777 days (a family that writes int8 directly)
+    peaks at 1.65 GiB; this says 6.3 GiB, the bound for a family returning float64."""
     per_variant = 12 * n_days + 8 * (5 * (max_horizon + 1) + 40 * n_horizons * n_episodes)
     return per_variant * n_variants
 

@@ -188,18 +188,24 @@ def test_bootstrap_ratio_twin_equals_compiled(seed, n, k, n_boot):
     ptr = np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
     ev_t = np.concatenate([np.sort(rng.choice(n, p, replace=False)) for p in per]
                           ).astype(np.int64)
-    weight = rng.normal(size=n)
+    weights = np.stack([rng.normal(size=n), (rng.random(n) < 0.5).astype(float)])
     ok = rng.random(n) < 0.9
     episodes = np.ones((2, n), dtype=bool)
     episodes[1, : n // 2] = False
     skip = rng.random((k, 2)) < 0.2
     res = []
     for fn in (bootstrap.ratio_ci_python, bootstrap.ratio_ci.parallel, bootstrap.ratio_ci.serial):
-        low, high = np.full((k, 2), np.nan), np.full((k, 2), np.nan)
-        fn(counts, ptr, ev_t, weight, ok, episodes, skip, 0.025, 0.975, low, high)
+        low, high = np.full((2, k, 2), np.nan), np.full((2, k, 2), np.nan)
+        fn(counts, ptr, ev_t, weights, ok, episodes, skip, 0.025, 0.975, low, high)
         res.append((low, high))
     assert_same(res[0], res[1])
     assert_bitwise(res[1], res[2])
+    # two weights in one pass: the bytes of one call per weight
+    both = bootstrap.event_ratio_ci(counts, ptr, ev_t, weights, ok, episodes, skip)
+    for v in range(2):
+        one = bootstrap.event_ratio_ci(counts, ptr, ev_t, weights[v], ok, episodes, skip)
+        assert both[0][v].tobytes() == one[0].tobytes()
+        assert both[1][v].tobytes() == one[1].tobytes()
 
 
 @pytest.mark.parametrize(("work", "threads", "want"), [

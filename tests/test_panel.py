@@ -160,6 +160,22 @@ def test_align_two_dimensional_values():
     assert empty.shape == (len(days), 2) and np.isnan(empty).all()
 
 
+def test_alignment_reuses_positions_only_for_the_same_dates():
+    """A sweep aligns hundreds of statistics of one series on the same dates (the positions
+    are worked out once); statistics on other dates (a resampled or shortened series) must
+    get their own, in any order, equal to a fresh panel's."""
+    days = pd.bdate_range("2023-01-02", "2023-06-30")
+    cpi = frame_of(pd.date_range("2022-10-01", periods=9, freq="MS"), np.arange(9.0))
+    panel = make_panel(days, {"cpi": (entry("cpi", "monthly", 14), cpi)})
+    stats = [cpi["value"] * 2, cpi["value"].iloc[::2], cpi["value"] + 1, cpi["value"].iloc[3:],
+             cpi["value"].iloc[::2] * 3]
+    for s in stats:
+        fresh = make_panel(days, {"cpi": (entry("cpi", "monthly", 14), cpi)})
+        np.testing.assert_array_equal(panel.align(s, "cpi"), fresh.align(s, "cpi"))
+    short = panel.align(cpi["value"].iloc[3:], "cpi")
+    assert np.isnan(short[:20]).all() and not np.isnan(short[-1])  # its own positions
+
+
 def test_value_goes_stale_after_its_frequency_limit():
     # daily limit 10 days: published Mon 2023-01-02, still shown on 01-12, gone on 01-13
     days = pd.bdate_range("2023-01-02", "2023-01-20")

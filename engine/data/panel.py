@@ -68,6 +68,9 @@ class Panel:
         self.target = target
         self.benchmark = benchmark
         self._daily_cache: dict[str, np.ndarray] = {}
+        # per dataset: (period dates, as-of positions, stale days) of the last alignment; a
+        # sweep aligns hundreds of statistics of one series, all on the same dates
+        self._align_cache: dict[str, tuple[pd.Index, np.ndarray, np.ndarray | None]] = {}
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """Map a reference (``id``, ``id:column``, ``@target``, ``@benchmark``) to (id, column)."""
@@ -101,8 +104,7 @@ class Panel:
     def align(self, values: pd.Series | pd.DataFrame, ref: str) -> np.ndarray:
         """As-of align values indexed by ``ref``'s period dates onto the trading days."""
         id_, _ = self.resolve(ref)
-        avail = availability(pd.DatetimeIndex(values.index), self.entries[id_])
-        pos = asof_positions(avail, self.index)
+        pos, stale = self._positions(id_, values.index)
         arr = np.asarray(values.to_numpy(), dtype=np.float64)
         if len(arr):
             out = arr[np.clip(pos, 0, None)]
@@ -110,11 +112,25 @@ class Panel:
             out = np.full((len(pos), *arr.shape[1:]), np.nan)
         out = np.array(out, dtype=np.float64, copy=True)
         out[pos < 0] = np.nan
+        if stale is not None:
+            out[stale] = np.nan
+        return out
+
+    def _positions(self, id_: str, dates: pd.Index) -> tuple[np.ndarray, np.ndarray | None]:
+        """For each trading day, the position of the last observation of ``dates`` public by
+        then (-1: none), and the days whose last one is too old to count (None: no limit)."""
+        hit = self._align_cache.get(id_)
+        if hit is not None and hit[0].equals(dates):
+            return hit[1], hit[2]
+        avail = availability(pd.DatetimeIndex(dates), self.entries[id_])
+        pos = asof_positions(avail, self.index)
+        stale = None
         max_age = STALE_AFTER_DAYS.get(self.entries[id_].frequency)
         if max_age is not None and len(avail):
             age = _ns(self.index) - _ns(avail)[np.clip(pos, 0, None)]
-            out[age > pd.Timedelta(days=max_age).value] = np.nan
-        return out
+            stale = age > pd.Timedelta(days=max_age).value
+        self._align_cache[id_] = (dates, pos, stale)
+        return pos, stale
 
     def daily(self, ref: str) -> np.ndarray:
         """The last published value on each trading day (NaN before the first one)."""

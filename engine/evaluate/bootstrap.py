@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from engine.evaluate.order_stats import quantile
+from engine.evaluate.order_stats import quantiles
 from engine.jit import Kernel
 
 __all__ = ["block_counts", "block_starts", "event_ratio_ci", "replicate_counts"]
@@ -96,33 +96,38 @@ def event_ratio_ci(
     forward return exists) and ``episodes[e, t]``. ``skip`` (K, E) marks cells not wanted
     (left NaN). Returns (K, E) low and high; NaN where a cell has no event or no replicate
     draws one. Equals ``stats.block_bootstrap_ci(num, den, ...)`` with den = event
-    indicator and num = den * weight (see the module docstring).
+    indicator and num = den * weight (see the module docstring). ``weight`` (W, T) gives W
+    ratios over the same events and draws in one pass ((W, K, E) bounds, the same numbers
+    as W calls): the hit rate and the mean return share their denominators.
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    w = np.asarray(weight, np.float64)
+    weights = w[None] if w.ndim == 1 else w
     n_k, n_e = len(ev_ptr) - 1, episodes.shape[0]
-    low = np.full((n_k, n_e), np.nan)
-    high = np.full((n_k, n_e), np.nan)
+    low = np.full((weights.shape[0], n_k, n_e), np.nan)
+    high = np.full((weights.shape[0], n_k, n_e), np.nan)
     if n_k and counts.shape[1]:
-        ratio_ci(counts, ev_ptr, ev_t, np.asarray(weight, np.float64),
+        ratio_ci(counts, ev_ptr, ev_t, np.ascontiguousarray(weights),
                  np.asarray(ok, np.bool_), np.ascontiguousarray(episodes, dtype=np.bool_),
                  np.asarray(skip, np.bool_), alpha / 2, 1 - alpha / 2, low, high,
                  work=len(ev_t) * counts.shape[1] * n_e)
-    return low, high
+    return (low[0], high[0]) if w.ndim == 1 else (low, high)
 
 
-def ratio_ci_python(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi, low, high):
-    """Percentile bounds of each replicate's event ratio, per column and episode (the loop of
-    ``event_ratio_ci``; compiled as ``ratio_ci``). numpy: for replicate b,
-    ``r_b = (c[:, b] * weight)[days].sum() / c[:, b][days].sum()`` over the column's event
-    days in the episode, then ``np.quantile(r, [q_lo, q_hi])`` over the replicates that drew
-    an event (``stats.block_bootstrap_ci``)."""
+def ratio_ci_python(counts, ev_ptr, ev_t, weights, ok, episodes, skip, q_lo, q_hi, low, high):
+    """Percentile bounds of each replicate's event ratio, per weight, column and episode
+    (the loop of ``event_ratio_ci``; compiled as ``ratio_ci``). numpy: for replicate b and
+    weight row w, ``r_b = (c[:, b] * weights[w])[days].sum() / c[:, b][days].sum()`` over
+    the column's event days in the episode, then ``np.quantile(r, [q_lo, q_hi])`` over the
+    replicates that drew an event (``stats.block_bootstrap_ci``)."""
     n_boot = counts.shape[1]
-    n_e = episodes.shape[0]
+    n_w, n_e = weights.shape[0], episodes.shape[0]
     for k in prange(len(ev_ptr) - 1):
-        num = np.empty(n_boot)
+        num = np.empty((n_w, n_boot))
         den = np.empty(n_boot)
         buf = np.empty(n_boot)
+        work = np.empty(n_boot)
         for e in range(n_e):
             if skip[k, e]:
                 continue
@@ -134,23 +139,26 @@ def ratio_ci_python(counts, ev_ptr, ev_t, weight, ok, episodes, skip, q_lo, q_hi
                 if not (ok[t] and episodes[e, t]):
                     continue
                 n_in += 1
-                w = weight[t]
                 row = counts[t]
                 for b in range(n_boot):
-                    c = row[b]
-                    den[b] += c
-                    num[b] += c * w
+                    den[b] += row[b]
+                for v in range(n_w):
+                    w = weights[v, t]
+                    acc = num[v]
+                    for b in range(n_boot):
+                        acc[b] += row[b] * w
             if n_in == 0:
                 continue
-            n_valid = 0
-            for b in range(n_boot):
-                if den[b] != 0:
-                    buf[n_valid] = num[b] / den[b]
-                    n_valid += 1
-            if n_valid == 0:
-                continue
-            low[k, e] = quantile(buf[:n_valid], q_lo)
-            high[k, e] = quantile(buf[:n_valid], q_hi)
+            for v in range(n_w):
+                n_valid = 0
+                for b in range(n_boot):
+                    if den[b] != 0:
+                        buf[n_valid] = num[v, b] / den[b]
+                        n_valid += 1
+                if n_valid == 0:
+                    continue
+                low[v, k, e], high[v, k, e] = quantiles(buf[:n_valid], q_lo, q_hi,
+                                                        work[:n_valid])
 
 
 ratio_ci = Kernel(ratio_ci_python)

@@ -343,12 +343,10 @@ def _bootstrap_cis(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None)
         ok = np.isfinite(fwd[:, j])
         counts = bootstrap.replicate_counts(sig.shape[0], int(h), n_boot, seed,
                                             need=ok & ep.any(axis=0))
-        hit = (fwd[:, j] > 0).astype(np.float64)
-        ret = np.where(ok, fwd[:, j], 0.0)
-        out[0][:, j], out[1][:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, hit, ok, ep,
-                                                              skip[:, j])
-        out[2][:, j], out[3][:, j] = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, ret, ok, ep,
-                                                              skip[:, j])
+        weights = np.stack([(fwd[:, j] > 0).astype(np.float64), np.where(ok, fwd[:, j], 0.0)])
+        low, high = bootstrap.event_ratio_ci(counts, ev_ptr, ev_t, weights, ok, ep, skip[:, j])
+        out[0][:, j], out[1][:, j] = low[0], high[0]  # hit rate
+        out[2][:, j], out[3][:, j] = low[1], high[1]  # mean forward return
     return (out[0], out[1]), (out[2], out[3])
 
 

@@ -2,11 +2,11 @@
 
 A family is a pure function ``(panel, grid) -> (T, K)`` array (1 on, 0 off, NaN no data in
 float64, or int8 with ``NODATA`` written directly, ``engine.signal_dtype``; numeric families:
-the value in float64) computing all K variants of a parameter sweep in one call. Families group the variants by the few *unique*
-values of the parameters that drive an expensive statistic (series, window), compute each
-statistic once and broadcast the cheap threshold comparisons over K; there is no Python loop
-over dates or over variants. The helpers families compute with are in
-``engine.signals.helpers``.
+the value in float64) computing all K variants of a parameter sweep in one call. Families
+group the variants by the few *unique* values of the parameters that drive an expensive
+statistic (series, window), compute each statistic once and broadcast the cheap threshold
+comparisons over K; there is no Python loop over dates or over variants. The helpers
+families compute with are in ``engine.signals.helpers``.
 """
 
 from __future__ import annotations

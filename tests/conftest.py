@@ -22,6 +22,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Every report in the tests is drawn (a cache hit would hide a chart that no longer renders
+# the same); tests/test_chart_cache.py turns the cache on where it is the subject.
+os.environ["STUDY_CHART_CACHE"] = "off"
+
 # Holidays on which the synthetic market is closed (NYSE, 2023-2024).
 HOLIDAYS = pd.DatetimeIndex([
     "2023-01-02", "2023-01-16", "2023-02-20", "2023-04-07", "2023-05-29", "2023-06-19",

@@ -11,16 +11,19 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from engine import metrics as M
 from engine.report import tables as T
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf"]
@@ -29,6 +32,14 @@ MAX_POINTS = 1500  # time series are thinned to about this many points per line
 _ID_ATTR = re.compile(r'(\sid)="([^"]+)"')
 _ID_REF = re.compile(r'(url\(|href=")#')
 SVG_METADATA = {"Date": None, "Creator": None, "Type": None, "Format": None}
+
+
+def _figure(**kwargs) -> Figure:
+    """``matplotlib.figure.Figure(**kwargs)``, imported when a chart is first drawn: a report
+    whose charts are all kept (``chart_cache``) never loads it (0.2 s)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def to_svg(fig: Figure, salt: str) -> str:
@@ -40,17 +51,28 @@ def to_svg(fig: Figure, salt: str) -> str:
     return buf.getvalue()
 
 
-def render_pending(charts: Sequence) -> None:
+def render_pending(charts: Sequence, cache=None) -> None:
     """Fill ``svg`` of every chart still holding its ``figure`` (``model.Chart``: a Figure, or
     a callable that builds one), then drop the figure. Several charts are built and rendered
     in forked worker processes, one per core (at most ``STUDY_REPORT_PROCESSES``, default all
     cores; 1 = here, one by one): building the figures, matplotlib's layout and SVG drawing
     are most of a report's time, and each chart's SVG is the same text wherever it is drawn
-    (``to_svg`` is deterministic)."""
+    (``to_svg`` is deterministic). A ``chart_cache.ChartCache`` gives the charts it holds
+    and keeps the ones drawn."""
     pending = [c for c in charts if c.figure is not None]
+    if cache is not None:
+        for chart in pending:
+            svg = cache.get(chart.name)
+            if svg is not None:
+                chart.svg, chart.figure = svg, None
+        pending = [c for c in pending if c.figure is not None]
     jobs = [(c.figure, c.name) for c in pending]
     for chart, svg in zip(pending, _render_all(jobs), strict=True):
         chart.svg, chart.figure = svg, None
+        if cache is not None:
+            cache.put(chart.name, svg)
+    if cache is not None and pending:
+        cache.prune()
 
 
 _JOBS: list[tuple[object, str]] = []  # read by forked workers (inherited, never pickled)
@@ -120,7 +142,7 @@ def inline_svg(svg: str, prefix: str) -> str:
 
 
 def _message(text: str) -> Figure:
-    fig = Figure(figsize=(6, 1.2))
+    fig = _figure(figsize=(6, 1.2))
     ax = fig.subplots()
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center")
@@ -225,7 +247,7 @@ def price_figure(prices: pd.DataFrame, episodes: Sequence[Mapping],
     if prices is None or prices.empty or "target" not in prices.columns:
         return _message("no prices in this run")
     names = names or {}
-    fig = Figure(figsize=(8, 3.6))
+    fig = _figure(figsize=(8, 3.6))
     ax = fig.subplots()
     p = thin(prices.sort_index())
     cols = [c for c in ("target", "benchmark") if c in p.columns]
@@ -316,7 +338,7 @@ def heatmap_cells(rows: pd.DataFrame, swept: Sequence[str], horizon: str,
 
 def _heatmap(rows: pd.DataFrame, swept: Sequence[str], signal: str, horizon: str,
              min_independent: int | None = None) -> Figure:
-    fig = Figure(figsize=_heatmap_size(rows, swept), layout="constrained")
+    fig = _figure(figsize=_heatmap_size(rows, swept), layout="constrained")
     plot_heatmap(rows, swept, signal, horizon, ax=fig.subplots(),
                  min_independent=min_independent)
     return fig
@@ -385,7 +407,7 @@ def _sweep_lines(rows: pd.DataFrame, param: str, signal: str,
 
     values = T.sorted_values(rows[param])
     pos = {v: i for i, v in enumerate(values)}
-    fig = Figure(figsize=(7, 3.4))
+    fig = _figure(figsize=(7, 3.4))
     ax = fig.subplots()
     hs = [h for h in horizon_order if (rows["horizon"] == h).any()] or \
         list(rows["horizon"].unique())
@@ -412,7 +434,7 @@ def _axes(ax, figsize=(7, 3.6)):
     """``ax`` or a fresh Axes on its own Figure (no pyplot, no global state)."""
     if ax is not None:
         return ax
-    return Figure(figsize=figsize, layout="constrained").subplots()
+    return _figure(figsize=figsize, layout="constrained").subplots()
 
 
 def tested_rates(rows: pd.DataFrame) -> np.ndarray:
@@ -639,7 +661,7 @@ MAX_PANELS = 12  # small multiples: at most this many signals per figure
 def _grid(n: int, ncols: int = 3, cell=(3.0, 2.3), sharey: bool = False):
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(cell[0] * ncols + 0.4, cell[1] * nrows + 0.9), layout="constrained")
+    fig = _figure(figsize=(cell[0] * ncols + 0.4, cell[1] * nrows + 0.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=sharey, squeeze=False)).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -679,7 +701,7 @@ def dot_plot(rows: pd.DataFrame, labels: Sequence[str], label_col: str,
     """Shared by the run and compare reports: rows keyed by ``label_col`` and horizon."""
     k = max(1, len(groups))
     height = 1.4 + 0.4 * len(labels) * max(1.0, k / 2)
-    fig = Figure(figsize=(8, min(height + 0.4, 40)), layout="constrained")
+    fig = _figure(figsize=(8, min(height + 0.4, 40)), layout="constrained")
     ax = fig.subplots()
     plot_hit_rates(rows, labels, label_col, groups, ax=ax, title=title)
     fig.legend(fontsize=7, loc="outside lower center", ncol=min(2 * k, 4), frameon=False)
@@ -780,7 +802,7 @@ def equity_figure(equity: pd.DataFrame, backtest: pd.DataFrame | None = None,
         return _message("no equity curves in this run")
     cols = equity_columns(equity, backtest, metrics, manifest)[:MAX_PANELS]
     bench, label = matching_benchmark(equity, backtest, prices, manifest)
-    fig = Figure(figsize=(8.5, 6.8), layout="constrained")
+    fig = _figure(figsize=(8.5, 6.8), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
     plot_equity(equity, cols, bench, ax=top, benchmark_label=label)
     plot_drawdown(equity, cols, bench, ax=bottom, benchmark_label=label)

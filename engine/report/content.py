@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine import metrics as M
 from engine.formats import DASH
-from engine.report import charts
+from engine.report import chart_cache, charts
 from engine.report import tables as T
 from engine.report.model import Bullets, Chart, Document, Facts, Section, Table
 from engine.runfolder import RunFolder
@@ -48,7 +48,7 @@ def build(run: RunFolder) -> Document:
         caveats_section(run),
         run_info_section(run.manifest),
     ]
-    charts.render_pending(doc.charts())
+    charts.render_pending(doc.charts(), chart_cache.for_run(run.path, run.manifest))
     return doc
 
 

@@ -10,6 +10,9 @@ The sweep is ``trend.ma_cross`` on the S&P 500 (``index.GSPC`` from 1999, 4 hori
 (``STUDY_DATA_MIRROR``). Each repeat runs every case once, in a fixed order, so machine load
 hits all of them alike (the development machine's 2 cores are shared: read the RATIOS; the
 absolute seconds move with the load). Peak memory is the child's ``ru_maxrss`` (``wait4``).
+"flagship warm" is a rerun (numba's cache and the chart cache filled by a first run);
+"flagship warm, charts drawn" the same with ``STUDY_CHART_CACHE=off``, as every sweep case;
+"flagship cold" has an empty numba cache and an empty chart cache (a fresh machine).
 
 Peers (``--peers``), timed on the same sweep and checked against our metrics.parquet:
 

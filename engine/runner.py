@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import paths, runfolder
+from engine import paths, runfolder, warmup
 from engine.data import dataops
 from engine.data.catalog import Catalog
 from engine.data.panel import Panel, check_price_series, load_panel
@@ -105,24 +105,27 @@ def run(
                         "[study] start/end")
     say(f"evaluating {sm.values.shape[1]} variants x {len(study.horizons)} horizons")
     episodes += W.validation_episodes(panel.index, study, window)
-    metrics, events, event_paths = evaluate_study(study, panel, sm, episodes, window,
-                                                  ov.executor, ov.scheduler)
-    timer.lap("evaluate")
-    tables = {runfolder.METRICS: metrics, runfolder.EVENTS: events, runfolder.PATHS: None,
-              runfolder.PRICES: prices_frame(study, panel, window)}
-    if study.validation_split:
-        say("out-of-sample validation and SPA")
-        tables[runfolder.VALIDATION] = validation_frame(study, panel, sm, metrics, episodes)
-        timer.lap("validation")
-    if study.walk_forward:
-        say("walk-forward validation")
-        tables[runfolder.WALK_FORWARD] = walk_forward_frame(study, panel, sm, window)
-        timer.lap("walk-forward")
-    if study.backtest.enabled:
-        say("backtesting")
-        tables[runfolder.BACKTEST], tables[runfolder.EQUITY] = run_backtest(study, panel, sm,
-                                                                            window)
-        timer.lap("backtest")
+    small = sm.first(2)  # what the warm-up child computes with (engine.warmup)
+    with warmup.ahead(_compile_ahead(study, panel, small, episodes, window)) as ahead:
+        metrics, events, event_paths = evaluate_study(study, panel, sm, episodes, window,
+                                                      ov.executor, ov.scheduler)
+        timer.lap("evaluate")
+        tables = {runfolder.METRICS: metrics, runfolder.EVENTS: events, runfolder.PATHS: None,
+                  runfolder.PRICES: prices_frame(study, panel, window)}
+        if study.validation_split:
+            say("out-of-sample validation and SPA")
+            tables[runfolder.VALIDATION] = validation_frame(study, panel, sm, metrics, episodes)
+            timer.lap("validation")
+        if study.walk_forward:
+            say("walk-forward validation")
+            tables[runfolder.WALK_FORWARD] = walk_forward_frame(study, panel, sm, window)
+            timer.lap("walk-forward")
+        if study.backtest.enabled:
+            say("backtesting")
+            ahead.wait(1)  # the backtest's kernels, when the child is compiling them
+            tables[runfolder.BACKTEST], tables[runfolder.EQUITY] = run_backtest(study, panel,
+                                                                                sm, window)
+            timer.lap("backtest")
     n_variants = int(sm.values.shape[1])
     del sm  # the matrix can be GBs; nothing after this reads it (the report reads the tables)
     tables[runfolder.PATHS] = event_paths.frame()  # the other big table, built without it
@@ -209,3 +212,16 @@ def run_backtest(study: Study, panel: Panel, sm: SignalMatrix, window: np.ndarra
 
 
 EQUITY_TOP = 20  # equity curves kept per signal (its best variants by Sharpe)
+
+
+def _compile_ahead(study: Study, panel: Panel, sm: SignalMatrix,
+                   episodes: list[tuple[str, np.ndarray]], window: np.ndarray,
+                   ) -> list[Callable[[], object]]:
+    """``engine.warmup``'s tasks: stages the run reaches later, on a few variants, in the
+    order the parent reaches them: the rest of evaluate, then the backtest, which the parent
+    waits for rather than compile it twice. (The event table and paths, compiled by the
+    parent meanwhile, balance the two: ~5 s of kernels each on a fresh machine.)"""
+    from engine.evaluate.frames import compile_ahead
+
+    return [lambda: compile_ahead(study, panel, sm, episodes),
+            lambda: run_backtest(study, panel, sm, window) if study.backtest.enabled else None]

@@ -239,6 +239,22 @@ def evaluate(
                       episode_tests=[bool(t) for t in tests], past_data_end=past_end)
 
 
+def compile_ahead(close: np.ndarray, signals: np.ndarray, numeric: np.ndarray,
+                  horizons: np.ndarray, episodes: list[tuple[str, np.ndarray]],
+                  mode: str = "events", bench_close: np.ndarray | None = None,
+                  n_boot: int = 0, seed: int = 0) -> None:
+    """``evaluate``'s kernels but the sparse one (the dense kernel on every column, then the
+    bootstrap), called on ``signals`` as ``evaluate`` calls them, the results dropped: for
+    ``engine.warmup``'s child, which compiles them while the parent compiles and runs the
+    sparse kernel."""
+    sig = signal_values(signals)
+    horizons = np.asarray(horizons, dtype=np.int64)
+    fwd = forward_returns(close, horizons, bench_close)
+    ep, _ = _expand_episodes([m for _, m in episodes], len(horizons), len(close))
+    _evaluate_masks(sig, np.asarray(numeric, dtype=bool), fwd, ep, horizons, mode, n_boot,
+                    seed, sparse=False)
+
+
 def _expand_episodes(masks: list[np.ndarray], n_h: int, n_t: int,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(E', T) distinct 1-d masks and the (H, E) index of the mask each horizon uses."""
@@ -266,8 +282,10 @@ def _apply_tests(m: dict[str, np.ndarray], horizons: np.ndarray, tests: np.ndarr
     m[M.P_VALUE] = np.where(tests[None, None, :], m[M.P_VALUE], np.nan)
 
 
-def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict:
-    """Every metric over (K, H, E') for 1-d episode masks ``ep`` (E', T)."""
+def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed,
+                    sparse: bool = True) -> dict:
+    """Every metric over (K, H, E') for 1-d episode masks ``ep`` (E', T); ``sparse=False``
+    computes every column with the dense kernel (the same numbers: ``compile_ahead``)."""
     n_k, n_h, n_e = sig.shape[1], len(horizons), ep.shape[0]
     counts = np.zeros((n_k, n_h, n_e, 6), dtype=np.int64)
     sums = np.zeros((n_k, n_h, n_e, 2))
@@ -276,7 +294,7 @@ def _evaluate_masks(sig, numeric, fwd, ep, horizons, mode, n_boot, seed) -> dict
     fwd_t = np.ascontiguousarray(fwd.T)
     dense_cols = np.arange(n_k)
     edges = None
-    if mode == "events" and n_k:
+    if mode == "events" and n_k and sparse:
         fallback = np.zeros(n_k, dtype=np.bool_)
         shared = kernels.shared_sums(fwd_t, ep, horizons)
         edges = kernels.sparse(sig, fwd_t, *shared, horizons, counts, sums, median, t_hac,
@@ -337,6 +355,7 @@ def _bootstrap_cis(sig, fwd, ep, horizons, mode, n_boot, seed, skip, edges=None)
     if not n_boot or n_k == 0:
         return (out[0], out[1]), (out[2], out[3])
     ev_ptr, ev_t = edges if edges is not None else _event_lists(sig, mode)
+    ev_t = ev_t.astype(np.int32, copy=False)  # as the sparse kernel's: one compiled ratio_ci
     for j, h in enumerate(horizons):
         if skip[:, j].all():
             continue

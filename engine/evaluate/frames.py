@@ -64,6 +64,17 @@ def evaluate_study(
     return metrics, events, EventPaths(mean, std, count, sm.labels)
 
 
+def compile_ahead(study: Study, panel: Panel, sm: SignalMatrix,
+                  episodes: list[tuple[str, np.ndarray]]) -> None:
+    """``ev.evaluate``'s kernels after the sparse one (dense kernel, bootstrap intervals),
+    called as ``evaluate_study`` calls them, on ``sm`` (a few variants of the run's matrix),
+    the result dropped: ``engine.warmup``'s child compiles them while the parent compiles
+    and runs the sparse kernel."""
+    bench = panel.close("@benchmark") if study.benchmark else None
+    ev.compile_ahead(panel.close("@target"), sm.values, sm.numeric, horizon_days(study),
+                     episodes, study.mode, bench, min(study.n_boot, 8), study.seed)
+
+
 @dataclass(frozen=True)
 class EventPaths:
     """The event-study sums, (K, D) each, and the K variants' labels. Their long table

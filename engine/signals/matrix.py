@@ -29,6 +29,17 @@ class SignalMatrix:
     # (K,) bool: calendar columns already moved by entry_lead (known in advance)
     advance: np.ndarray | None = None
 
+    def first(self, n: int) -> SignalMatrix:
+        """The first ``n`` variants, in the matrix's memory layout (C or Fortran order): a
+        kernel compiled for one is the kernel for the other (``engine.warmup``)."""
+        v = self.values[:, :n]
+        if self.values.flags.f_contiguous:
+            v = np.asfortranarray(v)
+        elif self.values.flags.c_contiguous:
+            v = np.ascontiguousarray(v)
+        adv = None if self.advance is None else self.advance[:n]
+        return SignalMatrix(v, self.numeric[:n], self.labels[:n].reset_index(drop=True), adv)
+
     def select(self, names: list[str]) -> SignalMatrix:
         keep = self.labels["signal"].isin(names).to_numpy()
         adv = None if self.advance is None else self.advance[keep]

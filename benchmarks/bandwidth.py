@@ -10,9 +10,10 @@ several runs (the best run is the one least disturbed by the OS):
 
 The floor uses the all-core read bandwidth (the strictest, since the kernel may use every core),
 because the job is read-dominated: the signal matrix is read once and the outputs are tiny.
-Bytes the job must touch (8-byte floats everywhere)::
+Bytes the job must touch (the signals in the engine's int8 matrix, one byte per element,
+``engine.signal_dtype``; 8-byte floats everywhere else)::
 
-    bytes = n_assets * (T*K*8          # signal matrix (float64 1/0/NaN as the API takes it)
+    bytes = n_assets * (T*K*1          # signal matrix (int8 1/0/NODATA)
                         + T*8          # closes
                         + 2*T*H*8      # forward returns, written once and read once
                         + K*H*E*M*8)   # M output metrics per variant x horizon x episode
@@ -61,7 +62,7 @@ def measure(n_bytes: int = 512 * 2**20, repeat: int = 7) -> dict[str, float]:
 def job_bytes(n_assets: int, n_days: int, n_variants: int, n_horizons: int,
               n_episodes: int = 1) -> int:
     """Bytes the evaluate job must touch at least once (formula in the module docstring)."""
-    per_asset = (n_days * n_variants * 8 + n_days * 8 + 2 * n_days * n_horizons * 8
+    per_asset = (n_days * n_variants * 1 + n_days * 8 + 2 * n_days * n_horizons * 8
                  + n_variants * n_horizons * n_episodes * N_METRICS * 8)
     return int(n_assets * per_asset)
 

@@ -46,8 +46,8 @@ def test_ratios_and_floor_follow_their_definitions(tiny_results):
     ours, ref = tiny["cases"]["ours"], tiny["cases"]["naive"]
     r = tiny["ratios"]
     assert r["speedup_vs_naive"] == pytest.approx(ref["full_s"] / ours["median_s"])
-    # 500 days x 20 variants x 2 horizons x 1 episode, 8-byte floats, 15 output metrics
-    expected_bytes = 500 * 20 * 8 + 500 * 8 + 2 * 500 * 2 * 8 + 20 * 2 * 1 * 15 * 8
+    # 500 days x 20 variants x 2 horizons x 1 episode: int8 signals, 8-byte floats else, 15 metrics
+    expected_bytes = 500 * 20 * 1 + 500 * 8 + 2 * 500 * 2 * 8 + 20 * 2 * 1 * 15 * 8
     assert tiny["floor"]["bytes"] == expected_bytes
     gbps = tiny_results["bandwidth"]["read_gbps"]
     assert tiny["floor"]["seconds"] == pytest.approx(expected_bytes / (gbps * 1e9))
@@ -128,7 +128,7 @@ def test_subset_and_panel_generation_are_consistent():
 
 
 def test_job_bytes_formula():
-    assert bandwidth.job_bytes(2, 10, 3, 4, 1) == 2 * (10 * 3 * 8 + 10 * 8 + 2 * 10 * 4 * 8
+    assert bandwidth.job_bytes(2, 10, 3, 4, 1) == 2 * (10 * 3 * 1 + 10 * 8 + 2 * 10 * 4 * 8
                                                        + 3 * 4 * 1 * 15 * 8)
     assert bandwidth.floor_seconds(10**9, 20.0) == pytest.approx(0.05)
 

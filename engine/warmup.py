@@ -2,12 +2,13 @@
 beside the parent compiling the first ones.
 
 Why: with numba's cache empty, the flagship's first run compiled ~9 s of kernels one after
-another on one core (#15). The bootstrap's, the event table's, the paths' and the backtest's
-kernels do not wait for the metrics kernels, so a child forked once the signal matrix exists
-calls those stages on two of its variants (so with the types and memory layouts of the
-parent's calls) and drops what they return. numba writes each compiled kernel to its cache
-atomically; the parent, reaching the stage seconds later, loads it from there. Nothing the
-child computes reaches a result: only *when* the compiling happens changes.
+another on one core (#15). The dense kernel's, the bootstrap's and the backtest's do not wait
+for the sparse kernel the parent compiles first, so a child forked once the signal matrix
+exists calls those stages on two of its variants (so with the types and memory layouts of
+the parent's calls) and drops what they return (``runner._compile_ahead``). numba writes each
+compiled kernel to its cache atomically; the parent, reaching the stage seconds later, loads
+it from there (and waits for the backtest's, ``Ahead.wait``). Nothing the child computes
+reaches a result: only *when* the compiling happens changes.
 
 Off when the cache holds the kernels already (the warm case: nothing is forked), on systems
 without ``fork``, and with ``STUDY_WARMUP=off``.
@@ -26,11 +27,11 @@ def cold() -> bool:
     """True when numba's cache lacks a kernel the child would compile."""
     from engine.backtest_kernel import moments, simulate
     from engine.evaluate.bootstrap import ratio_ci
-    from engine.evaluate.kernels import path_sums
+    from engine.evaluate.kernels import dense
 
     try:
         files = [d._cache._cache_file._index_path  # numba's index file of each kernel
-                 for d in (simulate, moments, ratio_ci.serial, path_sums.serial)]
+                 for d in (simulate, moments, ratio_ci.serial, dense.serial)]
     except AttributeError:  # another numba: no way to tell, so no child
         return False
     return not all(os.path.exists(f) for f in files)

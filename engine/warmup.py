@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 
@@ -37,15 +39,24 @@ def cold() -> bool:
     return not all(os.path.exists(f) for f in files)
 
 
+WAIT_LIMIT_S = 60.0  # the flagship's child is done in ~5 s; past this, compile it here
+
+
 class Ahead:
-    """The child's tasks; ``wait(i)`` blocks until it has finished task ``i`` (or died): the
-    parent waits for a kernel being compiled rather than compile it a second time."""
+    """The child's tasks; ``wait(i)`` blocks until it has finished task ``i``, died, or
+    ``WAIT_LIMIT_S`` passed: the parent waits for a kernel being compiled rather than compile
+    it a second time, and never for a child that hangs."""
 
     def __init__(self, pid: int | None = None, done: int | None = None) -> None:
         self.pid, self._done_fd, self._finished = pid, done, -1
 
-    def wait(self, i: int) -> None:
+    def wait(self, i: int, limit: float = WAIT_LIMIT_S) -> None:
+        deadline = time.monotonic() + limit
         while self._done_fd is not None and self._finished < i:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._done_fd], [], [], left)[0]:
+                self._close()  # too slow: the parent compiles what it needs itself
+                return
             got = os.read(self._done_fd, 64)
             if not got:  # the child is gone: nothing more will come
                 self._close()

@@ -119,6 +119,17 @@ def test_wait_follows_the_tasks_and_the_block_ends_the_child(tmp_path, monkeypat
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the warm-up forks (Linux only)")
+def test_a_hanging_child_is_waited_for_no_longer_than_the_limit(monkeypatch):
+    monkeypatch.setattr(warmup, "cold", lambda: True)
+    t0 = time.perf_counter()
+    with warmup.ahead([lambda: time.sleep(60)]) as ahead:
+        ahead.wait(0, limit=0.5)
+        assert 0.4 < time.perf_counter() - t0 < 5
+        ahead.wait(0)  # gave up: no more waiting
+    assert time.perf_counter() - t0 < 10
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the warm-up forks (Linux only)")
 def test_a_failing_task_ends_the_waiting(monkeypatch):
     monkeypatch.setattr(warmup, "cold", lambda: True)
 

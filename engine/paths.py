@@ -37,3 +37,11 @@ def mirror_dir(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """The mirror to build from: ``--mirror`` first, then ``STUDY_DATA_MIRROR``, else None."""
     value = explicit if explicit is not None else os.environ.get("STUDY_DATA_MIRROR")
     return Path(value).expanduser().resolve() if value else None
+
+
+OFF = frozenset({"off", "0", "no", "false"})
+
+
+def is_off(value: str | None) -> bool:
+    """A ``STUDY_*`` switch's value that turns a feature off (``STUDY_CHART_CACHE=off``)."""
+    return (value or "").strip().lower() in OFF

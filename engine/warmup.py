@@ -86,7 +86,9 @@ def ahead(tasks: Sequence[Callable[[], object]]) -> Iterator[Ahead]:
 
 
 def _wanted() -> bool:
-    if os.environ.get("STUDY_WARMUP", "").strip().lower() in {"off", "0", "no", "false"}:
+    from engine.paths import is_off
+
+    if is_off(os.environ.get("STUDY_WARMUP")):
         return False
     return sys.platform == "linux" and hasattr(os, "fork") and cold()
 

@@ -70,15 +70,12 @@ class ChartCache:
 
 def for_run(run_dir: Path, manifest: dict) -> ChartCache | None:
     """The cache for the report of ``run_dir`` (None when turned off)."""
-    setting = os.environ.get("STUDY_CHART_CACHE", "").strip()
-    if setting.lower() in {"off", "0", "no", "false"}:
-        return None
-    if setting:
-        folder = Path(setting).expanduser()
-    else:
-        from engine.paths import project_root
+    from engine.paths import is_off, project_root
 
-        folder = project_root() / ".cache" / "charts"
+    setting = os.environ.get("STUDY_CHART_CACHE", "").strip()
+    if is_off(setting):
+        return None
+    folder = Path(setting).expanduser() if setting else project_root() / ".cache" / "charts"
     return ChartCache(folder, report_key(Path(run_dir), manifest))
 
 
@@ -88,16 +85,10 @@ def report_key(run_dir: Path, manifest: dict) -> str:
     h.update(json.dumps({k: v for k, v in manifest.items() if k not in RUN_ONLY},
                         sort_keys=True, default=str).encode())
     for path in sorted(run_dir.glob("*.parquet")):
-        h.update(f"\0{path.name}\0{path.stat().st_size}\0".encode())
         with open(path, "rb") as fh:
-            _feed(h, fh)
+            h.update(path.name.encode() + b"\0" + hashlib.file_digest(fh, "sha256").digest())
     h.update(_drawing_key().encode())
     return h.hexdigest()
-
-
-def _feed(h, fh) -> None:
-    while chunk := fh.read(1 << 20):
-        h.update(chunk)
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,8 @@ from engine.report import tables as T
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from engine.report.chart_cache import ChartCache
+
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf"]
 EPISODE_COLORS = ["#fdd49e", "#c6dbef", "#c7e9c0", "#dadaeb", "#fcbba1", "#d9d9d9"]
@@ -51,7 +53,7 @@ def to_svg(fig: Figure, salt: str) -> str:
     return buf.getvalue()
 
 
-def render_pending(charts: Sequence, cache=None) -> None:
+def render_pending(charts: Sequence, cache: ChartCache | None = None) -> None:
     """Fill ``svg`` of every chart still holding its ``figure`` (``model.Chart``: a Figure, or
     a callable that builds one), then drop the figure. Several charts are built and rendered
     in forked worker processes, one per core (at most ``STUDY_REPORT_PROCESSES``, default all
